@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The host build of rtrace's shared pure code.
+//!
+//! The same files are compiled into every kernel module through `rust/rtrace.rs`; here they are
+//! built with `std` so that `cargo test` checks the algorithms the kernel relies on.
+
+pub mod probe_array;

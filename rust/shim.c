@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rtrace C shim: out-of-line wrappers of static-inline kernel APIs and macros that Rust cannot
+ * call directly. Each function is one line and has exactly one caller, its safe Rust wrapper in
+ * rust/ (named beside each function). Every module compiles this file once, through its own
+ * <module>_shim.c, so that no object is shared between modules.
+ */
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/preempt.h>
+
+#include "shim.h"
+
+/* rust/rcu.rs: ReadGuard::new() */
+void rtrace_rcu_read_lock_sched_notrace(void)
+{
+	rcu_read_lock_sched_notrace();
+}
+
+/* rust/rcu.rs: ReadGuard::drop() */
+void rtrace_rcu_read_unlock_sched_notrace(void)
+{
+	rcu_read_unlock_sched_notrace();
+}

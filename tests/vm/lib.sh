@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The in-VM test library, sourced by every tests/vm/*.t file: TAP output ("ok - ..." and
+# "not ok - ..." lines; tests/vm/all.sh numbers nothing and prints the plan at the end) and helpers
+# to load rtrace modules.
+
+MODULES=/rtrace/modules
+DEBUGFS=/sys/kernel/debug
+
+pass() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; }
+
+# check DESCRIPTION COMMAND...: one test case that passes when COMMAND succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# check_fails DESCRIPTION COMMAND...: one test case that passes when COMMAND fails.
+check_fails() {
+	desc=$1
+	shift
+	if "$@"; then fail "$desc"; else pass "$desc"; fi
+}
+
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected '$2', got '$3')"; fi
+}
+
+load() {
+	m=$1
+	shift
+	insmod "$MODULES/$m.ko" "$@" 2>&1
+}
+unload() { rmmod "$1" 2>&1; }
+loaded() { grep -q "^$1 " /proc/modules; }
+
+# dmesg_has PATTERN: the kernel log since the test file started contains PATTERN (grep -E).
+dmesg_mark() { dmesg_start=$(dmesg | wc -l); }
+dmesg_has() { dmesg | tail -n +"$((${dmesg_start:-0} + 1))" | grep -Eq "$1"; }
