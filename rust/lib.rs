@@ -5,4 +5,5 @@
 //! The same files are compiled into every kernel module through `rust/rtrace.rs`; here they are
 //! built with `std` so that `cargo test` checks the algorithms the kernel relies on.
 
+pub mod declaration;
 pub mod probe_array;

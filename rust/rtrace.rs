@@ -2,11 +2,21 @@
 
 //! rtrace's shared kernel-side code, compiled into every rtrace module.
 //!
-//! A module includes it with `#[path = "../rust/rtrace.rs"] mod rtrace;` (the 6.12 `kernel` crate
-//! has no RCU or static-key abstractions, so rtrace keeps its own, here, in one place). The pure
-//! parts also build for the host through `rust/lib.rs`, where they are unit-tested.
+//! A module includes it with `#[path = "../rust/rtrace.rs"] mod rtrace;` at its crate root (the
+//! 6.12 `kernel` crate has no RCU, static-key or debugfs abstractions, so rtrace keeps its own,
+//! here, in one place). The pure parts also build for the host through `rust/lib.rs`, where they
+//! are unit-tested.
 
-#![allow(dead_code)]
+// Each including module uses its own part of this code, and `pub` here is the API offered to
+// that module, not an export of it.
+#![allow(dead_code, unreachable_pub)]
 
+pub mod abi;
+pub mod debugfs;
+pub mod declaration;
+pub mod kthread;
+pub mod kvec;
 pub mod probe_array;
 pub mod rcu;
+pub mod static_key;
+pub mod tracepoint;

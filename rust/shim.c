@@ -8,6 +8,8 @@
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/preempt.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
 
 #include "shim.h"
 
@@ -21,4 +23,22 @@ void rtrace_rcu_read_lock_sched_notrace(void)
 void rtrace_rcu_read_unlock_sched_notrace(void)
 {
 	rcu_read_unlock_sched_notrace();
+}
+
+/* rust/kthread.rs: Thread::run() */
+struct task_struct *rtrace_kthread_run(int (*fn)(void *), void *data, const char *name)
+{
+	return kthread_run(fn, data, "%s", name);
+}
+
+/* rust/kthread.rs: wait() */
+void rtrace_set_current_state_interruptible(void)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+}
+
+/* rust/kthread.rs: wait() */
+void rtrace_set_current_state_running(void)
+{
+	__set_current_state(TASK_RUNNING);
 }

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! debugfs directories and `seq_file` output, for rtrace's control files under
+//! `/sys/kernel/debug/rtrace/`.
+//!
+//! C header: [`include/linux/debugfs.h`](srctree/include/linux/debugfs.h),
+//! [`include/linux/seq_file.h`](srctree/include/linux/seq_file.h)
+//!
+//! Files themselves are created by each module's C shim, because their `file_operations` come from
+//! `DEFINE_SHOW_ATTRIBUTE`; their `show` callbacks are written in Rust with [`SeqFile`].
+
+use core::ffi::c_char;
+use core::fmt;
+
+use kernel::bindings;
+use kernel::error::{from_err_ptr, Result};
+
+// Exported by fs/debugfs/inode.c; `include/linux/debugfs.h` is not in the 6.12 bindings.
+// The dentry pointers are opaque here, never dereferenced.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn debugfs_create_dir(
+        name: *const c_char,
+        parent: *mut bindings::dentry,
+    ) -> *mut bindings::dentry;
+    fn debugfs_remove(dentry: *mut bindings::dentry);
+}
+
+/// A debugfs directory, removed with everything in it when dropped.
+///
+/// # Invariants
+///
+/// `0` is a valid dentry returned by `debugfs_create_dir`, owned by this value.
+pub struct Dir(*mut bindings::dentry);
+
+// SAFETY: a dentry pointer may be used and removed from any thread.
+unsafe impl Send for Dir {}
+// SAFETY: `&Dir` only hands out the raw pointer.
+unsafe impl Sync for Dir {}
+
+impl Dir {
+    /// Creates directory `name` (NUL-terminated) under `parent`, or at the debugfs root.
+    pub fn new(name: &'static core::ffi::CStr, parent: Option<&Dir>) -> Result<Self> {
+        let parent = parent.map_or(core::ptr::null_mut(), |d| d.0);
+        // SAFETY: `name` is NUL-terminated; `parent` is null or a live directory (borrowed).
+        let dentry = from_err_ptr(unsafe { debugfs_create_dir(name.as_ptr(), parent) })?;
+        Ok(Self(dentry))
+    }
+
+    /// The dentry, for the C shim's file creation functions.
+    pub fn as_ptr(&self) -> *mut bindings::dentry {
+        self.0
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant the dentry is ours; removal is recursive and waits for
+        // open files' operations to end.
+        unsafe { debugfs_remove(self.0) };
+    }
+}
+
+/// The `seq_file` a `show` callback writes to.
+pub struct SeqFile(*mut bindings::seq_file);
+
+impl SeqFile {
+    /// # Safety
+    ///
+    /// `m` is the `seq_file` passed to a `show` callback, used only during that callback.
+    pub unsafe fn from_raw(m: *mut bindings::seq_file) -> Self {
+        Self(m)
+    }
+}
+
+impl fmt::Write for SeqFile {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // SAFETY: by `from_raw`'s contract `self.0` is the live `seq_file` of this callback;
+        // `s` is valid for `s.len()` bytes. Overflow is handled by seq_file, which calls `show`
+        // again with a larger buffer, so the return value needs no check.
+        unsafe { bindings::seq_write(self.0, s.as_ptr().cast(), s.len()) };
+        Ok(())
+    }
+}

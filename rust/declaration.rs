@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the core checks in a tracepoint declaration it is given: the name, and the signature text
+//! in the canonical form that is compared and shown in debugfs.
+//!
+//! `stringify!` spaces every token (`prev : & Task , next : & Task`); [`normalize_signature`]
+//! writes it as a person would (`prev: &Task, next: &Task`). Two declarations of one name meet
+//! only if their normalized signatures are equal.
+
+/// Whether `name` is a valid tracepoint name: 1 to `max` bytes of `[A-Za-z0-9_]`, not starting
+/// with a digit (a Rust identifier, as the macro requires, and a debugfs-safe file name).
+pub fn valid_name(name: &[u8], max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && !name[0].is_ascii_digit()
+        && name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'\''
+}
+
+/// Writes the canonical form of `text` through `out`, one byte at a time: spaces are kept only
+/// between two word characters, and a single space follows each `,` and each lone `:`.
+pub fn normalize_signature(text: &[u8], mut out: impl FnMut(u8)) {
+    let mut prev: Option<u8> = None;
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i];
+        if c.is_ascii_whitespace() {
+            let next = text[i + 1..]
+                .iter()
+                .copied()
+                .find(|c| !c.is_ascii_whitespace());
+            if let (Some(p), Some(n)) = (prev, next) {
+                if is_word(p) && is_word(n) {
+                    out(b' ');
+                    prev = Some(b' ');
+                }
+            }
+            i += 1;
+            continue;
+        }
+        let double_colon = c == b':' && (text.get(i + 1) == Some(&b':') || prev == Some(b':'));
+        out(c);
+        prev = Some(c);
+        if c == b',' || (c == b':' && !double_colon) {
+            out(b' ');
+            prev = Some(b' ');
+        }
+        i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        let mut v = Vec::new();
+        normalize_signature(s.as_bytes(), |c| v.push(c));
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn stringify_output_is_written_as_declared() {
+        assert_eq!(
+            norm("prev : & Task, next : & Task"),
+            "prev: &Task, next: &Task"
+        );
+        assert_eq!(norm("task : & Task"), "task: &Task");
+        assert_eq!(norm(""), "");
+    }
+
+    #[test]
+    fn paths_keep_their_double_colons() {
+        assert_eq!(
+            norm("t : & kernel :: task :: Task , n : u32"),
+            "t: &kernel::task::Task, n: u32"
+        );
+    }
+
+    #[test]
+    fn spaces_between_words_stay() {
+        assert_eq!(norm("p : * const u8"), "p: *const u8");
+        assert_eq!(norm("s : & 'static str"), "s: &'static str");
+        assert_eq!(norm("a : & mut   Foo"), "a: &mut Foo");
+    }
+
+    #[test]
+    fn normalization_is_idempotent_and_spacing_blind() {
+        for s in [
+            "prev : & Task, next : & Task",
+            "a:u32,b:&Foo",
+            "x : [u8 ; 16]",
+        ] {
+            assert_eq!(norm(&norm(s)), norm(s));
+        }
+        assert_eq!(norm("a:u32,b:&Foo"), norm("a : u32 , b : & Foo"));
+        assert_ne!(norm("a: u32"), norm("a: u64"));
+    }
+
+    #[test]
+    fn names() {
+        assert!(valid_name(b"sched_switch", 64));
+        assert!(valid_name(b"_x9", 64));
+        assert!(!valid_name(b"", 64));
+        assert!(!valid_name(b"9lives", 64));
+        assert!(!valid_name(b"sched-switch", 64));
+        assert!(!valid_name(b"a/b", 64));
+        assert!(valid_name(&[b'a'; 64], 64));
+        assert!(!valid_name(&[b'a'; 65], 64));
+    }
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The functions the core exports to other rtrace modules (rust/abi.rs declares them; the C shim
+//! exports them with `EXPORT_SYMBOL_GPL`). Each checks the caller's ABI version first.
+
+use core::ffi::{c_char, c_int, c_void, CStr};
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+use crate::registry::{self, module_name, Registration};
+use crate::rtrace::abi::{RawTracepoint, TRACEPOINT_ABI};
+
+/// Refuses callers built against another ABI version, naming them.
+fn check_abi(abi: u32, who: *mut bindings::module) -> Result {
+    if abi != TRACEPOINT_ABI {
+        pr_err!(
+            "module {} was built against rtrace tracepoint ABI {}, this core has ABI {}: rebuild it\n",
+            module_name(who),
+            abi,
+            TRACEPOINT_ABI
+        );
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+fn errno(result: Result) -> c_int {
+    match result {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// `tp` points to a `RawTracepoint` in static storage of `owner`, which stays loaded until it
+/// calls `rtrace_tracepoint_undefine(tp)` (or goes, and the module notifier cleans up).
+#[no_mangle]
+unsafe extern "C" fn rtrace_tracepoint_define(
+    abi: u32,
+    tp: *const RawTracepoint,
+    owner: *mut bindings::module,
+) -> c_int {
+    errno(check_abi(abi, owner).and_then(|()| {
+        // SAFETY: by the function's contract `tp` is valid for as long as it is defined, and
+        // `undefine` (or the module notifier) ends that before its module's memory goes.
+        let tp: &'static RawTracepoint = unsafe { &*tp };
+        registry::lock().define(tp, owner)
+    }))
+}
+
+/// # Safety
+///
+/// `tp` was defined with `rtrace_tracepoint_define`.
+#[no_mangle]
+unsafe extern "C" fn rtrace_tracepoint_undefine(abi: u32, tp: *const RawTracepoint) {
+    if check_abi(abi, core::ptr::null_mut()).is_err() {
+        return;
+    }
+    // SAFETY: by the function's contract `tp` is a live, defined tracepoint.
+    let tp = unsafe { &*tp };
+    if registry::lock().undefine(tp).is_err() {
+        pr_warn!("undefine of a tracepoint that is not defined: ignored\n");
+    }
+}
+
+/// # Safety
+///
+/// `name` and `signature` are NUL-terminated; `func` is a probe of the signature's type and
+/// `data` its data, both valid until unregistered and synchronized (or until `owner` goes).
+#[no_mangle]
+unsafe extern "C" fn rtrace_probe_register(
+    abi: u32,
+    name: *const c_char,
+    signature: *const c_char,
+    func: *const c_void,
+    data: *const c_void,
+    prio: c_int,
+    owner: *mut bindings::module,
+) -> c_int {
+    errno(check_abi(abi, owner).and_then(|()| {
+        if func.is_null() {
+            return Err(EINVAL);
+        }
+        // SAFETY: NUL-terminated by the function's contract.
+        let (name, signature) = unsafe { (CStr::from_ptr(name), CStr::from_ptr(signature)) };
+        let probe = Registration {
+            func,
+            data,
+            prio,
+            owner,
+        };
+        registry::lock().register(name.to_bytes(), signature.to_bytes(), probe)
+    }))
+}
+
+/// # Safety
+///
+/// `name` is NUL-terminated.
+#[no_mangle]
+unsafe extern "C" fn rtrace_probe_unregister(
+    abi: u32,
+    name: *const c_char,
+    func: *const c_void,
+    data: *const c_void,
+) -> c_int {
+    errno(check_abi(abi, core::ptr::null_mut()).and_then(|()| {
+        // SAFETY: NUL-terminated by the function's contract.
+        let name = unsafe { CStr::from_ptr(name) };
+        registry::lock().unregister(name.to_bytes(), func, data)
+    }))
+}
+
+/// Waits for a grace period: no probe unregistered before the call runs after it.
+#[no_mangle]
+extern "C" fn rtrace_probe_synchronize(abi: u32) {
+    let _ = check_abi(abi, core::ptr::null_mut());
+    crate::rtrace::rcu::synchronize();
+}
