@@ -82,3 +82,17 @@ impl fmt::Write for SeqFile {
         Ok(())
     }
 }
+
+/// Copies a control-file write of `len` bytes at user address `buf` into `out` and returns it as
+/// text without its trailing newline. Writes longer than `out`, or not UTF-8, are `EINVAL`; a bad
+/// address is `EFAULT`.
+pub fn user_text(buf: *const c_char, len: usize, out: &mut [u8]) -> Result<&str> {
+    if len > out.len() {
+        return Err(kernel::error::code::EINVAL);
+    }
+    kernel::uaccess::UserSlice::new(buf as usize, len)
+        .reader()
+        .read_slice(&mut out[..len])?;
+    let text = core::str::from_utf8(&out[..len]).map_err(|_| kernel::error::code::EINVAL)?;
+    Ok(text.strip_suffix('\n').unwrap_or(text))
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rtrace_tp_test: drives the tracepoint core for the in-VM tests (tests/vm/tracepoint.t).
+//!
+//! Defines the tracepoint `tp_test(seq, thread)` and connects up to eight test probes to it on
+//! command. Probe `i` is `probe_even` for even `i` and `probe_odd` for odd `i`, each given
+//! `PROBES[i]` as data, and each counts a *mismatch* when called with the other parity's data:
+//! a site that ever paired a function with a stale data pointer would show it.
+//!
+//! `/sys/kernel/debug/rtrace_tp_test/control` takes one command per write:
+//!
+//! - `register ID PRIO`, `unregister ID`: the core's answer is the write's error;
+//! - `fire N`: fires N times from the writer, recording the call order of the probes;
+//! - `storm start|stop`: threads that fire continuously, one per CPU;
+//! - `churn N`: N times, registers one random probe (0-5) at a random priority and unregisters
+//!   another, then unregisters what is left;
+//! - `reset`: zeroes the counters.
+//!
+//! `stats` shows `fired`, `mismatches`, per-probe `hits` and the `order` of the last `fire`.
+
+use core::ffi::{c_char, c_int, c_void};
+use core::fmt::Write;
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+#[path = "../../rust/rtrace.rs"]
+mod rtrace;
+
+mod tp_test_trace;
+
+use rtrace::debugfs::{Dir, SeqFile};
+use rtrace::kthread::{self, Thread, ThreadMain};
+use rtrace::tracepoint::{synchronize_unregister, Definitions};
+use tp_test_trace::*;
+
+module! {
+    type: TpTest,
+    name: "rtrace_tp_test",
+    author: "rtrace developers",
+    description: "rtrace tracepoint core test driver",
+    license: "GPL",
+}
+
+const PROBES_N: usize = 8;
+const CHURN_PROBES: u32 = 6;
+const STORM_THREADS: usize = 4;
+
+struct ProbeData {
+    id: usize,
+    hits: AtomicU64,
+    registered: AtomicBool,
+}
+
+const fn probe_data(id: usize) -> ProbeData {
+    ProbeData {
+        id,
+        hits: AtomicU64::new(0),
+        registered: AtomicBool::new(false),
+    }
+}
+
+static PROBES: [ProbeData; PROBES_N] = [
+    probe_data(0),
+    probe_data(1),
+    probe_data(2),
+    probe_data(3),
+    probe_data(4),
+    probe_data(5),
+    probe_data(6),
+    probe_data(7),
+];
+
+static FIRED: AtomicU64 = AtomicU64::new(0);
+static MISMATCHES: AtomicU64 = AtomicU64::new(0);
+static RECORD: AtomicBool = AtomicBool::new(false);
+static ORDER_LEN: AtomicUsize = AtomicUsize::new(0);
+static ORDER: [AtomicUsize; PROBES_N] = [const { AtomicUsize::new(0) }; PROBES_N];
+
+fn hit(data: &ProbeData, parity: usize) {
+    if data.id % 2 != parity {
+        MISMATCHES.fetch_add(1, Ordering::Relaxed);
+    }
+    data.hits.fetch_add(1, Ordering::Relaxed);
+    if RECORD.load(Ordering::Relaxed) {
+        let i = ORDER_LEN.fetch_add(1, Ordering::Relaxed);
+        if i < PROBES_N {
+            ORDER[i].store(data.id, Ordering::Relaxed);
+        }
+    }
+}
+
+fn probe_even(data: &ProbeData, _seq: u64, _thread: u32) {
+    hit(data, 0);
+}
+
+fn probe_odd(data: &ProbeData, _seq: u64, _thread: u32) {
+    hit(data, 1);
+}
+
+fn register(id: usize, prio: i32) -> Result {
+    let data = PROBES.get(id).ok_or(EINVAL)?;
+    if id % 2 == 0 {
+        register_trace_prio_tp_test(probe_even, data, prio)?;
+    } else {
+        register_trace_prio_tp_test(probe_odd, data, prio)?;
+    }
+    data.registered.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+fn unregister(id: usize) -> Result {
+    let data = PROBES.get(id).ok_or(EINVAL)?;
+    if id % 2 == 0 {
+        unregister_trace_tp_test(probe_even, data)?;
+    } else {
+        unregister_trace_tp_test(probe_odd, data)?;
+    }
+    data.registered.store(false, Ordering::Relaxed);
+    Ok(())
+}
+
+fn random(n: u32) -> u32 {
+    // SAFETY: `get_random_u32` has no precondition.
+    let r = unsafe { bindings::get_random_u32() };
+    r % n
+}
+
+fn churn(rounds: u32) -> Result {
+    for _ in 0..rounds {
+        let id = random(CHURN_PROBES) as usize;
+        if !PROBES[id].registered.load(Ordering::Relaxed) {
+            register(id, random(11) as i32 - 5)?;
+        }
+        let other = random(CHURN_PROBES) as usize;
+        if other != id && PROBES[other].registered.load(Ordering::Relaxed) {
+            unregister(other)?;
+        }
+    }
+    for p in PROBES.iter().take(CHURN_PROBES as usize) {
+        if p.registered.load(Ordering::Relaxed) {
+            unregister(p.id)?;
+        }
+    }
+    Ok(())
+}
+
+fn fire(n: u64) {
+    ORDER_LEN.store(0, Ordering::Relaxed);
+    RECORD.store(true, Ordering::Relaxed);
+    for _ in 0..n {
+        trace_tp_test(FIRED.fetch_add(1, Ordering::Relaxed), u32::MAX);
+    }
+    RECORD.store(false, Ordering::Relaxed);
+}
+
+/// A storm thread: fires until stopped.
+struct Stormer {
+    index: u32,
+}
+
+static STORMERS: [Stormer; STORM_THREADS] = [
+    Stormer { index: 0 },
+    Stormer { index: 1 },
+    Stormer { index: 2 },
+    Stormer { index: 3 },
+];
+
+impl ThreadMain for Stormer {
+    fn main(&self) {
+        while !kthread::should_stop() {
+            // Counted before firing: when the threads are stopped, `fired` is exact.
+            trace_tp_test(FIRED.fetch_add(1, Ordering::Relaxed), self.index);
+        }
+    }
+}
+
+/// State changed only by one control write at a time (see `Busy`).
+struct Control {
+    storm: Option<KVec<Thread>>,
+}
+
+struct Shared(core::cell::UnsafeCell<Control>);
+// SAFETY: only accessed by the holder of `BUSY` (and by module exit, when no write can run).
+unsafe impl Sync for Shared {}
+static CONTROL: Shared = Shared(core::cell::UnsafeCell::new(Control { storm: None }));
+static BUSY: AtomicBool = AtomicBool::new(false);
+
+fn storm(on: bool) -> Result {
+    // SAFETY: the caller holds `BUSY`, so this is the only access.
+    let control = unsafe { &mut *CONTROL.0.get() };
+    if on {
+        if control.storm.is_some() {
+            return Err(EBUSY);
+        }
+        let mut threads = KVec::with_capacity(STORM_THREADS, GFP_KERNEL)?;
+        for s in STORMERS.iter() {
+            threads.push(Thread::run(s, c"rtrace_tp_storm")?, GFP_KERNEL)?;
+        }
+        control.storm = Some(threads);
+    } else {
+        // Dropping the threads stops them and waits for them.
+        control.storm.take().ok_or(EINVAL)?;
+    }
+    Ok(())
+}
+
+fn number<T: core::str::FromStr>(word: Option<&str>) -> Result<T> {
+    word.and_then(|w| w.parse().ok()).ok_or(EINVAL)
+}
+
+fn command(text: &str) -> Result {
+    let mut words = text.split_whitespace();
+    match words.next() {
+        Some("register") => register(number(words.next())?, number(words.next())?),
+        Some("unregister") => unregister(number(words.next())?),
+        Some("fire") => {
+            fire(number(words.next())?);
+            Ok(())
+        }
+        Some("storm") => match words.next() {
+            Some("start") => storm(true),
+            Some("stop") => storm(false),
+            _ => Err(EINVAL),
+        },
+        Some("churn") => churn(number(words.next())?),
+        Some("reset") => {
+            FIRED.store(0, Ordering::Relaxed);
+            MISMATCHES.store(0, Ordering::Relaxed);
+            for p in PROBES.iter() {
+                p.hits.store(0, Ordering::Relaxed);
+            }
+            Ok(())
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+#[no_mangle]
+extern "C" fn rtrace_tp_test_control_write(
+    _file: *mut bindings::file,
+    buf: *const c_char,
+    len: usize,
+    _ppos: *mut bindings::loff_t,
+) -> isize {
+    let mut text = [0u8; 64];
+    let result = rtrace::debugfs::user_text(buf, len, &mut text).and_then(|text| {
+        if BUSY.swap(true, Ordering::Acquire) {
+            return Err(EBUSY);
+        }
+        let result = command(text);
+        BUSY.store(false, Ordering::Release);
+        result
+    });
+    match result {
+        Ok(()) => len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+#[no_mangle]
+extern "C" fn rtrace_tp_test_stats_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+    // SAFETY: `m` is the seq_file of this show callback, used only during it.
+    let mut out = unsafe { SeqFile::from_raw(m) };
+    let _ = writeln!(out, "fired={}", FIRED.load(Ordering::Relaxed));
+    let _ = writeln!(out, "mismatches={}", MISMATCHES.load(Ordering::Relaxed));
+    let _ = write!(out, "hits=");
+    for (i, p) in PROBES.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(out, "{sep}{}", p.hits.load(Ordering::Relaxed));
+    }
+    let _ = write!(out, "\norder=");
+    let n = ORDER_LEN.load(Ordering::Relaxed).min(PROBES_N);
+    for (i, o) in ORDER.iter().take(n).enumerate() {
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(out, "{sep}{}", o.load(Ordering::Relaxed));
+    }
+    let _ = writeln!(out);
+    0
+}
+
+// The dentry pointers are opaque here, never dereferenced.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn rtrace_tp_test_create_files(dir: *mut bindings::dentry) -> *mut bindings::dentry;
+}
+
+struct TpTest {
+    dir: Option<Dir>,
+    _tracepoints: Definitions,
+}
+
+impl kernel::Module for TpTest {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let tracepoints = crate::define_tracepoints!(tp_test)?;
+        let dir = Dir::new(c"rtrace_tp_test", None)?;
+        // SAFETY: `dir` is a live debugfs directory; the files go with it.
+        kernel::error::from_err_ptr(unsafe { rtrace_tp_test_create_files(dir.as_ptr()) })?;
+        Ok(Self {
+            dir: Some(dir),
+            _tracepoints: tracepoints,
+        })
+    }
+}
+
+impl Drop for TpTest {
+    fn drop(&mut self) {
+        // No control write runs once the files are gone (removal waits for them).
+        drop(self.dir.take());
+        // SAFETY: no write can run any more, so this is the only access.
+        drop(unsafe { &mut *CONTROL.0.get() }.storm.take());
+        for p in PROBES.iter() {
+            if p.registered.load(Ordering::Relaxed) {
+                let _ = unregister(p.id);
+            }
+        }
+        synchronize_unregister();
+    }
+}

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0
+# The tracepoint core's rules and errors, driven through rtrace_tp_test (tests/kmod/tp_test.rs).
+TP=$DEBUGFS/rtrace/tracepoints
+C=$DEBUGFS/rtrace_tp_test/control
+S=$DEBUGFS/rtrace_tp_test/stats
+LINE='tp_test(seq: u64, thread: u32) module=rtrace_tp_test'
+
+# ctl COMMAND: one control write; ctl_err COMMAND MESSAGE: the write fails with MESSAGE.
+ctl() { echo "$*" >$C; }
+ctl_err() { sh -c "echo '$1' >$C" 2>&1 | grep -q "$2"; }
+stat() { sed -n "s/^$1=//p" $S; }
+hits() { stat hits | cut -d, -f$(($1 + 1)); }
+
+dmesg_mark
+check "tracepoint: core and test module load" sh -c "insmod $MODULES/rtrace_tracepoint.ko && insmod $MODULES/rtrace_tp_test.ko"
+check "tracepoint: defined, no probe, disabled" grep -qx "$LINE probes=0 enabled=0" $TP
+ctl fire 10
+check_eq "tracepoint: firing a disabled site calls nothing" "10 0,0,0,0,0,0,0,0" "$(stat fired) $(stat hits)"
+
+check "tracepoint: register a probe" ctl register 0 10
+check "tracepoint: first probe enables the site" grep -qx "$LINE probes=1 enabled=1" $TP
+check "tracepoint: same (func, data) again is -EEXIST" ctl_err "register 0 10" "File exists"
+check "tracepoint: same (func, data) at another priority is -EEXIST" ctl_err "register 0 20" "File exists"
+check "tracepoint: unregistering an unknown probe is -ENOENT" ctl_err "unregister 5" "No such file"
+check "tracepoint: nothing changed by the refused calls" grep -qx "$LINE probes=1 enabled=1" $TP
+
+ctl register 1 5 && ctl register 2 20 && ctl register 3 10 && ctl register 4 10
+ctl fire 1
+check_eq "tracepoint: higher priority first, ties in registration order" "2,0,3,4,1" "$(stat order)"
+check "tracepoint: debugfs lists the probes in call order" sh -c "grep -A5 '^tp_test' $TP | sed -n 's/.*prio=//p' | tr '\n' ' ' | grep -qx '20 10 10 10 5 '"
+ctl unregister 3
+ctl fire 1
+check_eq "tracepoint: a removed probe is no longer called" "2,0,4,1" "$(stat order)"
+for i in 0 1 2 4; do ctl unregister $i; done
+check "tracepoint: last probe gone disables the site" grep -qx "$LINE probes=0 enabled=0" $TP
+ctl reset
+ctl fire 5
+check_eq "tracepoint: no probe called once all are gone" "0,0,0,0,0,0,0,0" "$(stat hits)"
+
+check "tracepoint: malformed command is -EINVAL" ctl_err "bogus" "Invalid argument"
+check "tracepoint: probe id out of range is -EINVAL" ctl_err "register 9 10" "Invalid argument"
+check "tracepoint: over-long write is -EINVAL" ctl_err "register $(printf '%0100d' 1) 10" "Invalid argument"
+
+check_fails "tracepoint: a probe from another declaration of the name is refused" load rtrace_tp_badsig
+check "tracepoint: ... with -EINVAL" sh -c "insmod $MODULES/rtrace_tp_badsig.ko 2>&1 | grep -q 'Invalid argument'"
+check "tracepoint: ... and a message naming both signatures" dmesg_has "rtrace_tp_badsig: tracepoint tp_test\(seq: u32\) does not match its declaration tp_test\(seq: u64, thread: u32\)"
+check_fails "tracepoint: a module of another ABI version is refused" load rtrace_tp_badabi
+check "tracepoint: ... with a message naming it" dmesg_has "module rtrace_tp_badabi was built against rtrace tracepoint ABI 2, this core has ABI 1"
+check "tracepoint: nothing left behind by refused modules" grep -qx "$LINE probes=0 enabled=0" $TP
+
+# Concurrency: four threads fire continuously while the writer churns probes; probe 7 stays
+# registered throughout and must see every event, and no probe may ever get another's data.
+ctl register 7 0
+ctl reset
+ctl storm start
+check "tracepoint: 10000 random registrations while sites fire on every CPU" ctl churn 10000
+ctl storm stop
+check_eq "tracepoint: the probe registered throughout saw every event" "$(stat fired)" "$(hits 7)"
+check "tracepoint: ... and events were fired ($(stat fired))" test "$(stat fired)" -gt 10000
+check_eq "tracepoint: no probe was ever called with another probe's data" "0" "$(stat mismatches)"
+ctl unregister 7
+ctl reset
+ctl storm start
+check "tracepoint: 1->0->1 churn while sites fire" ctl churn 3000
+ctl storm stop
+check_eq "tracepoint: ... never pairs a function with a stale data pointer" "0" "$(stat mismatches)"
+check "tracepoint: churn leaves no probe behind" grep -qx "$LINE probes=0 enabled=0" $TP
+
+# Allocation failure: fail the first allocation past a growing budget, inside the register call.
+FS=$DEBUGFS/failslab
+echo N >$FS/ignore-gfp-wait
+echo Y >$FS/task-filter
+echo 100 >$FS/probability
+echo 1 >$FS/interval
+echo 0 >$FS/verbose
+ctl register 0 10
+before=$(cat $TP)
+failures=0
+successes=0
+for space in 0 32 64 96 128 160 192 256 320 384 512 768 1024 2048 4096 8192; do
+	echo 1 >$FS/times
+	echo $space >$FS/space
+	out=$(sh -c "echo 1 >/proc/self/make-it-fail; echo 'register 3 10' >$C" 2>&1)
+	if [ -z "$out" ]; then
+		successes=$((successes + 1))
+		ctl unregister 3
+	elif echo "$out" | grep -q "Cannot allocate memory"; then
+		failures=$((failures + 1))
+		check_eq "tracepoint: -ENOMEM at budget $space leaves the registry unchanged" "$before" "$(cat $TP)"
+	else
+		fail "tracepoint: failed registration at budget $space: $out"
+	fi
+done
+echo 0 >$FS/times
+check "tracepoint: allocation failures were injected ($failures) and passed ($successes)" test $failures -ge 2 -a $successes -ge 1
+ctl register 3 10
+echo 1 >$FS/times
+echo 0 >$FS/space
+check "tracepoint: unregister succeeds when memory is short" sh -c "echo 1 >/proc/self/make-it-fail; echo 'unregister 3' >$C"
+echo 0 >$FS/times
+ctl reset
+ctl fire 1
+check_eq "tracepoint: ... and the probe is no longer called" "0" "$(stat order)"
+ctl unregister 0
+check "tracepoint: rmmod rtrace_tp_test" unload rtrace_tp_test
+check_eq "tracepoint: registry empty" "" "$(cat $TP)"
+check "tracepoint: rmmod rtrace_tracepoint" unload rtrace_tracepoint
