@@ -14,7 +14,9 @@
 //! - `storm start|stop`: threads that fire continuously, one per CPU;
 //! - `churn N`: N times, registers one random probe (0-5) at a random priority and unregisters
 //!   another, then unregisters what is left;
-//! - `reset`: zeroes the counters.
+//! - `reset`: zeroes the counters;
+//! - `forget`: the module's exit leaves its probes registered, as a buggy probe module would, for
+//!   the core's module notifier to disconnect.
 //!
 //! `stats` shows `fired`, `mismatches`, per-probe `hits` and the `order` of the last `fire`.
 
@@ -75,6 +77,7 @@ static PROBES: [ProbeData; PROBES_N] = [
 static FIRED: AtomicU64 = AtomicU64::new(0);
 static MISMATCHES: AtomicU64 = AtomicU64::new(0);
 static RECORD: AtomicBool = AtomicBool::new(false);
+static FORGET: AtomicBool = AtomicBool::new(false);
 static ORDER_LEN: AtomicUsize = AtomicUsize::new(0);
 static ORDER: [AtomicUsize; PROBES_N] = [const { AtomicUsize::new(0) }; PROBES_N];
 
@@ -225,6 +228,10 @@ fn command(text: &str) -> Result {
             _ => Err(EINVAL),
         },
         Some("churn") => churn(number(words.next())?),
+        Some("forget") => {
+            FORGET.store(true, Ordering::Relaxed);
+            Ok(())
+        }
         Some("reset") => {
             FIRED.store(0, Ordering::Relaxed);
             MISMATCHES.store(0, Ordering::Relaxed);
@@ -311,7 +318,7 @@ impl Drop for TpTest {
         // SAFETY: no write can run any more, so this is the only access.
         drop(unsafe { &mut *CONTROL.0.get() }.storm.take());
         for p in PROBES.iter() {
-            if p.registered.load(Ordering::Relaxed) {
+            if p.registered.load(Ordering::Relaxed) && !FORGET.load(Ordering::Relaxed) {
                 let _ = unregister(p.id);
             }
         }

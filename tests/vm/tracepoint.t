@@ -102,6 +102,12 @@ ctl reset
 ctl fire 1
 check_eq "tracepoint: ... and the probe is no longer called" "0" "$(stat order)"
 ctl unregister 0
-check "tracepoint: rmmod rtrace_tp_test" unload rtrace_tp_test
+check_eq "tracepoint: registry back to the start" "$LINE probes=0 enabled=0" "$(cat $TP)"
+
+# A probe module that goes without unregistering: the core disconnects it before its memory goes.
+ctl register 1 10
+ctl forget
+check "tracepoint: rmmod of a module that forgot its probe" unload rtrace_tp_test
+check "tracepoint: ... the core disconnected it, saying so" dmesg_has "module rtrace_tp_test went without unregistering its probe from tracepoint tp_test: disconnected"
 check_eq "tracepoint: registry empty" "" "$(cat $TP)"
 check "tracepoint: rmmod rtrace_tracepoint" unload rtrace_tracepoint
