@@ -108,6 +108,9 @@ impl RawTracepoint {
     }
 }
 
+// Module pointers are opaque here, never dereferenced (and `struct module` holds types that are
+// empty in some configurations).
+#[allow(improper_ctypes)]
 extern "C" {
     /// Registers `tp`, defined by `owner`: connects the probes already registered for its name.
     pub fn rtrace_tracepoint_define(
