@@ -13,7 +13,7 @@ use kernel::task::Task;
 // The task pointer is opaque here, never dereferenced.
 #[allow(improper_ctypes)]
 extern "C" {
-    fn rtrace_kthread_run(
+    fn rtrace_kthread_create(
         f: unsafe extern "C" fn(*mut c_void) -> c_int,
         data: *mut c_void,
         name: *const core::ffi::c_char,
@@ -61,16 +61,17 @@ impl Thread {
         // SAFETY: `thread_fn::<T>` takes `data` back as the `&'static T` it is; `name` is a
         // NUL-terminated string, printed with "%s" by the shim.
         let task = from_err_ptr(unsafe {
-            rtrace_kthread_run(
+            rtrace_kthread_create(
                 thread_fn::<T>,
                 (data as *const T).cast_mut().cast(),
                 name.as_ptr(),
             )
         })?;
-        // SAFETY: `task` was just created and cannot have been freed yet: a kthread's task
-        // struct stays until it exits *and* is reaped, and it can only exit when `main` returns,
-        // which `ThreadMain` implementations do only once stopped.
+        // SAFETY: the thread is created but not woken, so it has not run and cannot have exited:
+        // `task` is valid. The reference taken here keeps it so until `drop`.
         unsafe { bindings::get_task_struct(task) };
+        // SAFETY: `task` is a valid, newly created task.
+        unsafe { bindings::wake_up_process(task) };
         Ok(Self {
             task,
             stopped: false,

@@ -12,9 +12,74 @@
 
 use core::marker::PhantomData;
 
-extern "C" {
-    fn rtrace_rcu_read_lock_sched_notrace();
-    fn rtrace_rcu_read_unlock_sched_notrace();
+/// `preempt_disable_notrace()` and `preempt_enable_notrace()` inlined, as C inlines them, on
+/// x86_64 with a preemption count and without `PREEMPT_DYNAMIC`: one `incl` and one `decl` of
+/// `pcpu_hot.preempt_count` (arch/x86/include/asm/preempt.h), and the call to
+/// `preempt_schedule_notrace_thunk` when the count drops to zero with a reschedule pending.
+#[cfg(all(CONFIG_X86_64, CONFIG_PREEMPT_COUNT, not(CONFIG_PREEMPT_DYNAMIC)))]
+mod preempt {
+    use kernel::bindings;
+
+    const COUNT: usize = core::mem::offset_of!(
+        bindings::pcpu_hot__bindgen_ty_1__bindgen_ty_1,
+        preempt_count
+    );
+
+    #[inline(always)]
+    pub(super) fn disable() {
+        // SAFETY: increments this CPU's preemption count (a per-CPU `int` at `%gs:pcpu_hot +
+        // COUNT`) in one instruction, which cannot be split by preemption; as `barrier()` in C,
+        // the asm is a compiler memory barrier (no `nomem`).
+        unsafe {
+            core::arch::asm!(
+                "incl %gs:{hot}+{count}(%rip)",
+                hot = sym bindings::pcpu_hot,
+                count = const COUNT,
+                options(att_syntax, nostack),
+            )
+        };
+    }
+
+    #[inline(always)]
+    pub(super) fn enable() {
+        // SAFETY: decrements the count incremented by `disable` on this CPU (preemption was off
+        // in between, so it is the same CPU); when it reaches zero with `PREEMPT_NEED_RESCHED`
+        // folded in, calls the thunk, which preserves every register and may schedule, exactly
+        // as `preempt_enable_notrace()`. No `nostack`: the call pushes a return address.
+        unsafe {
+            core::arch::asm!(
+                "decl %gs:{hot}+{count}(%rip)",
+                "jne 2f",
+                "call {thunk}",
+                "2:",
+                hot = sym bindings::pcpu_hot,
+                count = const COUNT,
+                thunk = sym bindings::preempt_schedule_notrace_thunk,
+                options(att_syntax),
+            )
+        };
+    }
+}
+
+/// Elsewhere, the C shim's out-of-line `rcu_read_lock_sched_notrace()` and unlock.
+#[cfg(not(all(CONFIG_X86_64, CONFIG_PREEMPT_COUNT, not(CONFIG_PREEMPT_DYNAMIC))))]
+mod preempt {
+    extern "C" {
+        fn rtrace_rcu_read_lock_sched_notrace();
+        fn rtrace_rcu_read_unlock_sched_notrace();
+    }
+
+    #[inline(always)]
+    pub(super) fn disable() {
+        // SAFETY: `rcu_read_lock_sched_notrace` has no precondition.
+        unsafe { rtrace_rcu_read_lock_sched_notrace() };
+    }
+
+    #[inline(always)]
+    pub(super) fn enable() {
+        // SAFETY: pairs with `disable` on this CPU (see `ReadGuard`).
+        unsafe { rtrace_rcu_read_unlock_sched_notrace() };
+    }
 }
 
 /// An RCU-sched read-side critical section; it ends when the guard is dropped.
@@ -34,9 +99,9 @@ impl ReadGuard {
     /// Enters an RCU-sched read-side critical section.
     #[inline(always)]
     pub fn new() -> Self {
-        // SAFETY: `rcu_read_lock_sched_notrace` has no precondition; the matching unlock is done
-        // exactly once, by `Drop`, on this CPU (the guard cannot move to another thread).
-        unsafe { rtrace_rcu_read_lock_sched_notrace() };
+        // The matching enable is done exactly once, by `Drop`, on this CPU (the guard cannot
+        // move to another thread).
+        preempt::disable();
         Self {
             _not_send: PhantomData,
         }
@@ -52,9 +117,9 @@ impl Default for ReadGuard {
 impl Drop for ReadGuard {
     #[inline(always)]
     fn drop(&mut self) {
-        // SAFETY: by the type invariant, `new` disabled preemption on this CPU and this is the one
-        // matching unlock.
-        unsafe { rtrace_rcu_read_unlock_sched_notrace() };
+        // By the type invariant, `new` disabled preemption on this CPU and this is the one
+        // matching enable.
+        preempt::enable();
     }
 }
 

@@ -20,3 +20,11 @@ pub mod probe_array;
 pub mod rcu;
 pub mod static_key;
 pub mod tracepoint;
+
+// Sites call probes through a function pointer of the declaration's type whose first parameter is
+// `*const c_void`, while probes are written with `&D` there: the same ABI, but not the same kCFI
+// type hash, so every call would trap. Refuse to build rather than trap at run time.
+#[cfg(CONFIG_CFI_CLANG)]
+compile_error!(
+    "rtrace probes are not kCFI-clean yet: build against a kernel without CONFIG_CFI_CLANG"
+);

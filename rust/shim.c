@@ -13,22 +13,22 @@
 
 #include "shim.h"
 
-/* rust/rcu.rs: ReadGuard::new() */
-void rtrace_rcu_read_lock_sched_notrace(void)
+/* rust/rcu.rs: preempt::disable(), where not inlined */
+notrace void rtrace_rcu_read_lock_sched_notrace(void)
 {
 	rcu_read_lock_sched_notrace();
 }
 
-/* rust/rcu.rs: ReadGuard::drop() */
-void rtrace_rcu_read_unlock_sched_notrace(void)
+/* rust/rcu.rs: preempt::enable(), where not inlined */
+notrace void rtrace_rcu_read_unlock_sched_notrace(void)
 {
 	rcu_read_unlock_sched_notrace();
 }
 
 /* rust/kthread.rs: Thread::run() */
-struct task_struct *rtrace_kthread_run(int (*fn)(void *), void *data, const char *name)
+struct task_struct *rtrace_kthread_create(int (*fn)(void *), void *data, const char *name)
 {
-	return kthread_run(fn, data, "%s", name);
+	return kthread_create(fn, data, "%s", name);
 }
 
 /* rust/kthread.rs: wait() */

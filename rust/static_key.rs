@@ -5,7 +5,7 @@
 //!
 //! C header: [`include/linux/jump_label.h`](srctree/include/linux/jump_label.h)
 //!
-//! With `CONFIG_JUMP_LABEL`, [`static_branch_unlikely!`] emits a 5-byte NOP and a `__jump_table`
+//! With `CONFIG_JUMP_LABEL` on x86_64, [`static_branch_unlikely!`] emits a 5-byte NOP and a `__jump_table`
 //! entry `{ site - ., target - ., key - . }` in the module; the module loader records the entry
 //! and [`StaticKey::enable`] has the kernel rewrite the NOP into a `jmp` to the out-of-line
 //! target. Without `CONFIG_JUMP_LABEL` the site is one load of the key's count and a branch.
@@ -78,7 +78,7 @@ impl StaticKey {
 ///
 /// `STATIC` must be a path to a `static` (the jump table entry names it with a relocation) whose
 /// field at `OFFSET` is a [`StaticKey`].
-#[cfg(CONFIG_JUMP_LABEL)]
+#[cfg(all(CONFIG_JUMP_LABEL, target_arch = "x86_64"))]
 #[macro_export]
 macro_rules! static_branch_unlikely {
     ($static:path, $offset:expr) => {
@@ -107,8 +107,9 @@ macro_rules! static_branch_unlikely {
     };
 }
 
-/// `static_branch_unlikely(STATIC + OFFSET)` without jump labels: one load and a branch.
-#[cfg(not(CONFIG_JUMP_LABEL))]
+/// `static_branch_unlikely(STATIC + OFFSET)` without jump labels (or on an architecture whose
+/// jump-table layout rtrace does not emit yet): one load and a branch.
+#[cfg(not(all(CONFIG_JUMP_LABEL, target_arch = "x86_64")))]
 #[macro_export]
 macro_rules! static_branch_unlikely {
     ($static:path, $offset:expr) => {{

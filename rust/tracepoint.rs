@@ -161,27 +161,23 @@ impl Definitions {
             // is this module, which outlives the definition (dropped in its exit at the latest).
             let ret = unsafe { abi::rtrace_tracepoint_define(TRACEPOINT_ABI, *tp, owner.as_ptr()) };
             if let Err(e) = to_result(ret) {
-                Self {
+                // Dropping the partial set undefines what was defined.
+                drop(Self {
                     tracepoints: &tracepoints[..i],
-                }
-                .undefine();
+                });
                 return Err(e);
             }
         }
         Ok(Self { tracepoints })
     }
-
-    fn undefine(&self) {
-        for tp in self.tracepoints.iter().rev() {
-            // SAFETY: `tp` was defined by `new` and not undefined since.
-            unsafe { abi::rtrace_tracepoint_undefine(TRACEPOINT_ABI, *tp) };
-        }
-    }
 }
 
 impl Drop for Definitions {
     fn drop(&mut self) {
-        self.undefine();
+        for tp in self.tracepoints.iter().rev() {
+            // SAFETY: `tp` was defined by `new` and not undefined since.
+            unsafe { abi::rtrace_tracepoint_undefine(TRACEPOINT_ABI, *tp) };
+        }
     }
 }
 

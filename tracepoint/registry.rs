@@ -12,6 +12,7 @@
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_void, CStr};
+use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 
 use kernel::bindings;
@@ -78,14 +79,15 @@ extern "C" {
     fn rtrace_tracepoints_unlock();
 }
 
-/// Holds `rtrace_tracepoints_mutex`, and with it the registry.
-pub(crate) struct Guard(());
+/// Holds `rtrace_tracepoints_mutex`, and with it the registry. Not `Send`: a mutex is released by
+/// the task that took it.
+pub(crate) struct Guard(PhantomData<*mut ()>);
 
 /// Takes the registry mutex (sleeps).
 pub(crate) fn lock() -> Guard {
     // SAFETY: plain mutex_lock of a static mutex from process context; `Guard` unlocks it.
     unsafe { rtrace_tracepoints_lock() };
-    Guard(())
+    Guard(PhantomData)
 }
 
 impl Drop for Guard {

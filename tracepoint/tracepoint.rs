@@ -66,13 +66,25 @@ unsafe extern "C" fn module_notify(
 }
 
 struct TracepointCore {
-    _dir: rtrace::debugfs::Dir,
+    _dir: Option<rtrace::debugfs::Dir>,
 }
 
 impl kernel::Module for TracepointCore {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let dir = rtrace::debugfs::Dir::new(c"rtrace", None)?;
-        debugfs::create(&dir)?;
+        // Tracing works without debugfs (booted with debugfs=off, say); only the listing is lost.
+        let dir = match rtrace::debugfs::Dir::new(c"rtrace", None) {
+            Ok(dir) => {
+                debugfs::create(&dir)?;
+                Some(dir)
+            }
+            Err(e) => {
+                pr_warn!(
+                    "no debugfs ({:?}): /sys/kernel/debug/rtrace not created\n",
+                    e
+                );
+                None
+            }
+        };
         // SAFETY: `NOTIFIER` is a static notifier block, unregistered in `drop`.
         kernel::error::to_result(unsafe { bindings::register_module_notifier(NOTIFIER.0.get()) })?;
         pr_info!("ABI {} ready\n", rtrace::abi::TRACEPOINT_ABI);

@@ -11,6 +11,8 @@
 //!
 //! - `register ID PRIO`, `unregister ID`: the core's answer is the write's error;
 //! - `fire N`: fires N times from the writer, recording the call order of the probes;
+//! - `hardirq N`, `softirq N`: fires N times from an hrtimer callback, in hard or soft interrupt
+//!   context;
 //! - `storm start|stop`: threads that fire continuously, one per CPU;
 //! - `churn N`: N times, registers one random probe (0-5) at a random priority and unregisters
 //!   another, then unregisters what is left;
@@ -26,6 +28,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::types::Opaque;
 
 #[path = "../../rust/rtrace.rs"]
 mod rtrace;
@@ -158,6 +161,63 @@ fn fire(n: u64) {
     RECORD.store(false, Ordering::Relaxed);
 }
 
+/// An hrtimer that fires the tracepoint from interrupt context.
+struct Timer(Opaque<bindings::hrtimer>);
+
+// SAFETY: the hrtimer is only touched through the hrtimer API, which serialises with its own
+// per-base lock.
+unsafe impl Sync for Timer {}
+
+static HARDIRQ_TIMER: Timer = Timer(Opaque::uninit());
+static SOFTIRQ_TIMER: Timer = Timer(Opaque::uninit());
+static TIMER_PENDING: AtomicBool = AtomicBool::new(false);
+
+/// # Safety
+///
+/// Called by the hrtimer core for one of the timers above.
+unsafe extern "C" fn timer_fire(_timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
+    trace_tp_test(FIRED.fetch_add(1, Ordering::Relaxed), u32::MAX - 1);
+    TIMER_PENDING.store(false, Ordering::Release);
+    bindings::hrtimer_restart_HRTIMER_NORESTART
+}
+
+impl Timer {
+    fn init(&self, mode: bindings::hrtimer_mode) {
+        // SAFETY: the timer is static, initialised here once before any use, and `function` is
+        // set before it can be started.
+        unsafe {
+            bindings::hrtimer_init(self.0.get(), bindings::CLOCK_MONOTONIC as _, mode);
+            (*self.0.get()).function = Some(timer_fire);
+        }
+    }
+
+    /// Fires the tracepoint `n` times from the timer, one expiry at a time.
+    fn run(&self, n: u32, mode: bindings::hrtimer_mode) -> Result {
+        for _ in 0..n {
+            TIMER_PENDING.store(true, Ordering::Release);
+            // SAFETY: the timer was initialised by `init` and is not running (the previous
+            // expiry cleared `TIMER_PENDING`, its last action).
+            unsafe { bindings::hrtimer_start_range_ns(self.0.get(), 10_000, 0, mode) };
+            let mut waited = 0;
+            while TIMER_PENDING.load(Ordering::Acquire) {
+                if waited == 1000 {
+                    self.cancel();
+                    return Err(EBUSY);
+                }
+                // SAFETY: process context (a control write).
+                unsafe { bindings::msleep(1) };
+                waited += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn cancel(&self) {
+        // SAFETY: initialised by `init`; waits for a running callback.
+        unsafe { bindings::hrtimer_cancel(self.0.get()) };
+    }
+}
+
 /// A storm thread: fires until stopped.
 struct Stormer {
     index: u32,
@@ -222,6 +282,14 @@ fn command(text: &str) -> Result {
             fire(number(words.next())?);
             Ok(())
         }
+        Some("hardirq") => HARDIRQ_TIMER.run(
+            number(words.next())?,
+            bindings::hrtimer_mode_HRTIMER_MODE_REL,
+        ),
+        Some("softirq") => SOFTIRQ_TIMER.run(
+            number(words.next())?,
+            bindings::hrtimer_mode_HRTIMER_MODE_REL_SOFT,
+        ),
         Some("storm") => match words.next() {
             Some("start") => storm(true),
             Some("stop") => storm(false),
@@ -301,6 +369,8 @@ struct TpTest {
 impl kernel::Module for TpTest {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let tracepoints = crate::define_tracepoints!(tp_test)?;
+        HARDIRQ_TIMER.init(bindings::hrtimer_mode_HRTIMER_MODE_REL);
+        SOFTIRQ_TIMER.init(bindings::hrtimer_mode_HRTIMER_MODE_REL_SOFT);
         let dir = Dir::new(c"rtrace_tp_test", None)?;
         // SAFETY: `dir` is a live debugfs directory; the files go with it.
         kernel::error::from_err_ptr(unsafe { rtrace_tp_test_create_files(dir.as_ptr()) })?;
@@ -317,6 +387,8 @@ impl Drop for TpTest {
         drop(self.dir.take());
         // SAFETY: no write can run any more, so this is the only access.
         drop(unsafe { &mut *CONTROL.0.get() }.storm.take());
+        HARDIRQ_TIMER.cancel();
+        SOFTIRQ_TIMER.cancel();
         for p in PROBES.iter() {
             if p.registered.load(Ordering::Relaxed) && !FORGET.load(Ordering::Relaxed) {
                 let _ = unregister(p.id);

@@ -37,6 +37,13 @@ ctl reset
 ctl fire 5
 check_eq "tracepoint: no probe called once all are gone" "0,0,0,0,0,0,0,0" "$(stat hits)"
 
+ctl register 0 10
+ctl reset
+check "tracepoint: fire from hardirq context (hrtimer)" ctl hardirq 50
+check "tracepoint: fire from softirq context (hrtimer, soft)" ctl softirq 50
+check_eq "tracepoint: ... every event reached the probe" "100 100" "$(stat fired) $(hits 0)"
+ctl unregister 0
+
 check "tracepoint: malformed command is -EINVAL" ctl_err "bogus" "Invalid argument"
 check "tracepoint: probe id out of range is -EINVAL" ctl_err "register 9 10" "Invalid argument"
 check "tracepoint: over-long write is -EINVAL" ctl_err "register $(printf '%0100d' 1) 10" "Invalid argument"
