@@ -7,3 +7,4 @@
 
 pub mod declaration;
 pub mod probe_array;
+pub mod record;
