@@ -2,7 +2,7 @@
 
 //! rtrace_bench: the cost of an rtrace tracepoint site, measured like its C anchor
 //! (bench/c_anchor.c) in the same VM run: a disabled site, then 1, 2 and 4 empty probes, each
-//! over 2,000,000 calls with preemption disabled. Results go to the kernel log as
+//! over 10,000,000 calls with preemption disabled. Results go to the kernel log as
 //! "rtrace_bench: case=... ps_per_call=..." lines, read by bench/run.sh.
 
 use kernel::bindings;
@@ -28,7 +28,7 @@ module! {
     license: "GPL",
 }
 
-const CALLS: u32 = 2_000_000;
+const CALLS: u32 = 10_000_000;
 
 static DATA: [u32; 4] = [0, 1, 2, 3];
 

@@ -15,7 +15,7 @@
 DECLARE_TRACE(rtrace_bench_c, TP_PROTO(u32 seq), TP_ARGS(seq));
 DEFINE_TRACE(rtrace_bench_c, TP_PROTO(u32 seq), TP_ARGS(seq));
 
-#define CALLS 2000000
+#define CALLS 10000000
 
 static int data[4];
 

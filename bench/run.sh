@@ -30,7 +30,7 @@ dmesg | sed -En 's/.*(rtrace_bench_c|rtrace_bench): case=([a-z_0-9]+) ps_per_cal
 		printf "%-22s %10.2f %10.2f %8.2f\n", label, r / 1000, a / 1000, a ? r / a : 0
 	}
 	END {
-		print "tracepoint site, ns per call (median of 3 runs, 2,000,000 calls each, preemption off)"
+		print "tracepoint site, ns per call (median of 3 runs, 10,000,000 calls each, preemption off)"
 		printf "%-22s %10s %10s %8s\n", "case", "rtrace", "C", "rtrace/C"
 		row("disabled", "probes0")
 		row("enabled, 1 probe", "probes1")

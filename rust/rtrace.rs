@@ -18,6 +18,7 @@ pub mod kthread;
 pub mod kvec;
 pub mod probe_array;
 pub mod rcu;
+pub mod record;
 pub mod static_key;
 pub mod tracepoint;
 
