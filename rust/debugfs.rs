@@ -40,11 +40,34 @@ unsafe impl Sync for Dir {}
 
 impl Dir {
     /// Creates directory `name` (NUL-terminated) under `parent`, or at the debugfs root.
-    pub fn new(name: &'static core::ffi::CStr, parent: Option<&Dir>) -> Result<Self> {
+    pub fn new(name: &core::ffi::CStr, parent: Option<&Dir>) -> Result<Self> {
         let parent = parent.map_or(core::ptr::null_mut(), |d| d.0);
         // SAFETY: `name` is NUL-terminated; `parent` is null or a live directory (borrowed).
         let dentry = from_err_ptr(unsafe { debugfs_create_dir(name.as_ptr(), parent) })?;
         Ok(Self(dentry))
+    }
+
+    /// Creates directory `name` (at most 64 bytes, no NUL) under `parent`.
+    pub fn with_name(name: &str, parent: &Dir) -> Result<Self> {
+        let mut buf = [0u8; 65];
+        let bytes = name.as_bytes();
+        if bytes.len() >= buf.len() {
+            return Err(kernel::error::code::EINVAL);
+        }
+        buf[..bytes.len()].copy_from_slice(bytes);
+        let cname = core::ffi::CStr::from_bytes_with_nul(&buf[..=bytes.len()])
+            .map_err(|_| kernel::error::code::EINVAL)?;
+        Self::new(cname, Some(parent))
+    }
+
+    /// A directory that `dentry` (a live debugfs directory owned by someone else, who removes it
+    /// after `self` is gone) already is; dropping the result does not remove it.
+    ///
+    /// # Safety
+    ///
+    /// `dentry` outlives the returned value and every directory created under it through it.
+    pub unsafe fn borrowed(dentry: *mut bindings::dentry) -> core::mem::ManuallyDrop<Self> {
+        core::mem::ManuallyDrop::new(Self(dentry))
     }
 
     /// The dentry, for the C shim's file creation functions.

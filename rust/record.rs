@@ -163,11 +163,57 @@ impl FieldType {
     }
 }
 
+impl FieldType {
+    /// The type as modules exchange it (`RawField` in rust/abi.rs): a kind, 1 to 8 for `U8`,
+    /// `U16`, `U32`, `U64`, `I8`, `I16`, `I32`, `I64`, 9 for `Bool`, 10, 11, 12 for `Chars`,
+    /// `Str`, `Bytes`, and their size (0 for the others).
+    pub const fn to_raw(self) -> (u8, u16) {
+        match self {
+            Self::U8 => (1, 0),
+            Self::U16 => (2, 0),
+            Self::U32 => (3, 0),
+            Self::U64 => (4, 0),
+            Self::I8 => (5, 0),
+            Self::I16 => (6, 0),
+            Self::I32 => (7, 0),
+            Self::I64 => (8, 0),
+            Self::Bool => (9, 0),
+            Self::Chars(n) => (10, n),
+            Self::Str(n) => (11, n),
+            Self::Bytes(n) => (12, n),
+        }
+    }
+
+    /// The inverse of [`FieldType::to_raw`]; `None` for an unknown kind, or a size given to a
+    /// type that takes none.
+    pub const fn from_raw(kind: u8, size: u16) -> Option<Self> {
+        let ty = match kind {
+            1 => Self::U8,
+            2 => Self::U16,
+            3 => Self::U32,
+            4 => Self::U64,
+            5 => Self::I8,
+            6 => Self::I16,
+            7 => Self::I32,
+            8 => Self::I64,
+            9 => Self::Bool,
+            10 => return Some(Self::Chars(size)),
+            11 => return Some(Self::Str(size)),
+            12 => return Some(Self::Bytes(size)),
+            _ => return None,
+        };
+        if size != 0 {
+            return None;
+        }
+        Some(ty)
+    }
+}
+
 /// A field of a marker: its name and its type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Field {
+pub struct Field<'a> {
     /// The field's name, unique in its marker.
-    pub name: &'static str,
+    pub name: &'a str,
     /// The field's type.
     pub ty: FieldType,
 }
@@ -193,7 +239,7 @@ pub enum Value<'a> {
 /// [`RecordError::BadName`]), at most [`FIELDS_MAX`] fields (none is fine), field names unique,
 /// every `Chars(n)`, `Str(m)` and `Bytes(m)` with `1 <= n, m <= DYNAMIC_MAX`, and the worst-case
 /// record ([`max_size`]) at most [`RECORD_MAX`] bytes.
-pub fn check(subsystem: &str, event: &str, fields: &[Field]) -> Result<(), RecordError> {
+pub fn check(subsystem: &str, event: &str, fields: &[Field<'_>]) -> Result<(), RecordError> {
     if !valid_name(subsystem.as_bytes(), NAME_MAX) || !valid_name(event.as_bytes(), NAME_MAX) {
         return Err(RecordError::BadName);
     }
@@ -220,7 +266,7 @@ pub fn check(subsystem: &str, event: &str, fields: &[Field]) -> Result<(), Recor
 }
 
 /// The length of the fixed part of a record of `fields`.
-fn fixed_len(fields: &[Field]) -> Result<usize, RecordError> {
+fn fixed_len(fields: &[Field<'_>]) -> Result<usize, RecordError> {
     let len = fields
         .iter()
         .try_fold(0usize, |at, f| at.checked_add(f.ty.fixed_size()))
@@ -233,7 +279,7 @@ fn fixed_len(fields: &[Field]) -> Result<usize, RecordError> {
 
 /// Fills `out[i]` with the offset of field `i` in the fixed part and returns the length of the
 /// fixed part, which is where the dynamic area starts.
-pub fn offsets(fields: &[Field], out: &mut [u16]) -> Result<usize, RecordError> {
+pub fn offsets(fields: &[Field<'_>], out: &mut [u16]) -> Result<usize, RecordError> {
     let slots = out
         .get_mut(..fields.len())
         .ok_or(RecordError::BufferTooSmall)?;
@@ -252,7 +298,7 @@ pub fn offsets(fields: &[Field], out: &mut [u16]) -> Result<usize, RecordError> 
 
 /// The worst-case record size for `fields`: the fixed part and every dynamic field at its
 /// maximum.
-pub fn max_size(fields: &[Field]) -> usize {
+pub fn max_size(fields: &[Field<'_>]) -> usize {
     fields
         .iter()
         .fold(0usize, |size, f| size.saturating_add(f.ty.max_bytes()))
@@ -316,7 +362,7 @@ fn get(record: &[u8], at: usize, len: usize) -> Result<&[u8], RecordError> {
 /// Every value is checked before anything is written, and `out` need only be as long as this
 /// record (at most [`max_size`]).
 pub fn encode(
-    fields: &[Field],
+    fields: &[Field<'_>],
     values: &[Value<'_>],
     out: &mut [u8],
 ) -> Result<usize, RecordError> {
@@ -374,7 +420,7 @@ pub fn encode(
 /// Integers come back as [`Value::U`] or [`Value::I`] (sign-extended), `Chars` as the bytes before
 /// the first NUL (all of them if there is none), `Str` and `Bytes` as their data.
 pub fn decode<'r>(
-    fields: &[Field],
+    fields: &[Field<'_>],
     record: &'r [u8],
     index: usize,
 ) -> Result<Value<'r>, RecordError> {
@@ -444,7 +490,7 @@ pub fn write_format(
     subsystem: &str,
     event: &str,
     id: u32,
-    fields: &[Field],
+    fields: &[Field<'_>],
 ) -> fmt::Result {
     let _ = subsystem;
     writeln!(out, "name: {event}")?;
@@ -537,36 +583,36 @@ mod tests {
     use super::*;
     use FieldType as T;
 
-    const fn f(name: &'static str, ty: FieldType) -> Field {
+    const fn f(name: &'static str, ty: FieldType) -> Field<'static> {
         Field { name, ty }
     }
 
     /// Encodes into a buffer of exactly `max_size`, which is then cut to the record.
-    fn enc(fields: &[Field], values: &[Value<'_>]) -> Vec<u8> {
+    fn enc(fields: &[Field<'_>], values: &[Value<'_>]) -> Vec<u8> {
         let mut buf = vec![0xa5; max_size(fields)];
         let len = encode(fields, values, &mut buf).unwrap();
         buf.truncate(len);
         buf
     }
 
-    fn dec<'r>(fields: &[Field], record: &'r [u8]) -> Vec<Value<'r>> {
+    fn dec<'r>(fields: &[Field<'_>], record: &'r [u8]) -> Vec<Value<'r>> {
         (0..fields.len())
             .map(|i| decode(fields, record, i).unwrap())
             .collect()
     }
 
-    fn round_trip(fields: &[Field], values: &[Value<'_>], expect: &[Value<'_>]) {
+    fn round_trip(fields: &[Field<'_>], values: &[Value<'_>], expect: &[Value<'_>]) {
         let record = enc(fields, values);
         assert_eq!(dec(fields, &record), expect);
     }
 
-    fn format(subsystem: &str, event: &str, id: u32, fields: &[Field]) -> String {
+    fn format(subsystem: &str, event: &str, id: u32, fields: &[Field<'_>]) -> String {
         let mut s = String::new();
         write_format(&mut s, subsystem, event, id, fields).unwrap();
         s
     }
 
-    const ALL: [Field; 12] = [
+    const ALL: [Field<'static>; 12] = [
         f("a_u8", T::U8),
         f("a_u16", T::U16),
         f("a_u32", T::U32),
@@ -581,7 +627,7 @@ mod tests {
         f("data", T::Bytes(32)),
     ];
 
-    const SCHED_SWITCH: [Field; 7] = [
+    const SCHED_SWITCH: [Field<'static>; 7] = [
         f("prev_comm", T::Chars(16)),
         f("prev_pid", T::I32),
         f("prev_prio", T::I32),
@@ -916,10 +962,11 @@ mod tests {
         let names: Vec<&'static str> = (0..FIELDS_MAX)
             .map(|i| &*Box::leak(format!("f{i}").into_boxed_str()))
             .collect();
-        let many: Vec<Field> = names.iter().map(|&n| f(n, T::U64)).collect();
+        let many: Vec<Field<'static>> = names.iter().map(|&n| f(n, T::U64)).collect();
         assert_eq!(check("s", "e", &many), Ok(()));
         // Exactly RECORD_MAX in the worst case: 15 * (4 + 4096) + 4035.
-        let mut big: Vec<Field> = names[..15].iter().map(|&n| f(n, T::Bytes(4096))).collect();
+        let mut big: Vec<Field<'static>> =
+            names[..15].iter().map(|&n| f(n, T::Bytes(4096))).collect();
         big.push(f("last", T::Chars(4035)));
         assert_eq!(max_size(&big), RECORD_MAX);
         assert_eq!(check("s", "e", &big), Ok(()));
@@ -1235,7 +1282,7 @@ mod tests {
 
     const NAMES: [&str; 8] = ["f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"];
 
-    fn random_fields(rng: &mut Rng) -> Vec<Field> {
+    fn random_fields(rng: &mut Rng) -> Vec<Field<'static>> {
         let n = rng.below(NAMES.len() as u64 + 1) as usize;
         NAMES[..n]
             .iter()
@@ -1395,5 +1442,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn raw_types_round_trip_and_unknown_ones_are_refused() {
+        for ty in ALL.iter().map(|f| f.ty) {
+            let (kind, size) = ty.to_raw();
+            assert_eq!(FieldType::from_raw(kind, size), Some(ty));
+        }
+        assert_eq!(FieldType::from_raw(0, 0), None);
+        assert_eq!(FieldType::from_raw(13, 0), None);
+        assert_eq!(FieldType::from_raw(255, 16), None);
+        assert_eq!(FieldType::from_raw(4, 8), None);
     }
 }

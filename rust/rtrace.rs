@@ -16,6 +16,8 @@ pub mod debugfs;
 pub mod declaration;
 pub mod kthread;
 pub mod kvec;
+pub mod marker;
+pub mod module;
 pub mod probe_array;
 pub mod rcu;
 pub mod record;

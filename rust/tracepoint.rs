@@ -28,6 +28,9 @@
 //! The including crate must have this code as `mod rtrace` at its root (that is how `$crate` paths
 //! reach it) and be a kernel module (`crate::THIS_MODULE` names the owner of registrations).
 //! Argument types must be `Copy` (references, integers): every probe gets the same values.
+//!
+//! The functions that call the tracepoint core are `#[inline]`, so that only modules that use
+//! them link against the core.
 
 use core::ffi::{c_char, c_void};
 
@@ -152,6 +155,7 @@ pub struct Definitions {
 
 impl Definitions {
     /// Defines every tracepoint of `tracepoints`, or none of them.
+    #[inline]
     pub fn new(
         tracepoints: &'static [&'static RawTracepoint],
         owner: &'static ThisModule,
@@ -173,6 +177,7 @@ impl Definitions {
 }
 
 impl Drop for Definitions {
+    #[inline]
     fn drop(&mut self) {
         for tp in self.tracepoints.iter().rev() {
             // SAFETY: `tp` was defined by `new` and not undefined since.
@@ -183,6 +188,7 @@ impl Drop for Definitions {
 
 /// Registers a probe by the tracepoint's name and signature; used by `register_trace_prio_*`.
 #[doc(hidden)]
+#[inline]
 pub fn register(
     tp: &RawTracepoint,
     func: *const c_void,
@@ -208,6 +214,7 @@ pub fn register(
 
 /// Unregisters a probe; used by `unregister_trace_*`.
 #[doc(hidden)]
+#[inline]
 pub fn unregister(tp: &RawTracepoint, func: *const c_void, data: *const c_void) -> Result {
     let name: *const c_char = tp.name;
     // SAFETY: `name` is a static NUL-terminated string; the core only compares `func` and `data`.
@@ -216,6 +223,7 @@ pub fn unregister(tp: &RawTracepoint, func: *const c_void, data: *const c_void) 
 
 /// Waits until no CPU runs a probe unregistered before the call: a probe module calls it in its
 /// exit, after its last `unregister_trace_*`, before its code and data go away.
+#[inline]
 pub fn synchronize_unregister() {
     // SAFETY: no precondition beyond process context (module exit is).
     unsafe { abi::rtrace_probe_synchronize(TRACEPOINT_ABI) };

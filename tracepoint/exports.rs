@@ -118,3 +118,13 @@ extern "C" fn rtrace_probe_synchronize(abi: u32) {
     let _ = check_abi(abi, core::ptr::null_mut());
     crate::rtrace::rcu::synchronize();
 }
+
+/// The debugfs directory `/sys/kernel/debug/rtrace/`, shared with the other rtrace cores (which
+/// depend on this module, so it outlives their use of it); null without debugfs.
+#[no_mangle]
+extern "C" fn rtrace_debugfs_root(abi: u32) -> *mut bindings::dentry {
+    if check_abi(abi, core::ptr::null_mut()).is_err() {
+        return core::ptr::null_mut();
+    }
+    crate::DEBUGFS_ROOT.load(core::sync::atomic::Ordering::Acquire)
+}

@@ -112,16 +112,7 @@ impl DerefMut for Guard {
     }
 }
 
-/// The name of `module` for messages (`?` for a null pointer).
-pub(crate) fn module_name(module: *mut bindings::module) -> &'static str {
-    if module.is_null() {
-        return "?";
-    }
-    // SAFETY: `module` is a live module (the caller's own, or an owner that is still registered,
-    // hence loaded); its `name` is a NUL-terminated array.
-    let name = unsafe { CStr::from_ptr((*module).name.as_ptr().cast()) };
-    name.to_str().unwrap_or("?")
-}
+pub(crate) use crate::rtrace::module::name as module_name;
 
 fn copy(bytes: &[u8]) -> Result<KVec<u8>> {
     let mut v = KVec::with_capacity(bytes.len(), GFP_KERNEL)?;

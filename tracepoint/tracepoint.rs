@@ -11,11 +11,10 @@
 //! - exports.rs: the ABI functions other modules call;
 //! - debugfs.rs: `/sys/kernel/debug/rtrace/tracepoints`.
 
-use core::ffi::{c_int, c_void};
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::types::Opaque;
 
 #[path = "../rust/rtrace.rs"]
 mod rtrace;
@@ -33,37 +32,22 @@ module! {
     license: "GPL",
 }
 
-/// The module notifier that cleans up after modules that go without undoing what they did.
-struct Notifier(Opaque<bindings::notifier_block>);
+/// Cleans up after modules that go without undoing what they did.
+struct Cleanup;
 
-// SAFETY: the notifier block is only written by the notifier chain code, under its own lock.
-unsafe impl Sync for Notifier {}
-
-static NOTIFIER: Notifier = Notifier(Opaque::new(bindings::notifier_block {
-    notifier_call: Some(module_notify),
-    next: core::ptr::null_mut(),
-    // Before jump_label's notifier (priority 1) removes the going module's jump entries, so
-    // that the static keys of its tracepoints can still be switched off.
-    priority: 2,
-}));
-
-/// # Safety
-///
-/// Called by the module notifier chain: for `MODULE_STATE_GOING`, `data` is the going module.
-unsafe extern "C" fn module_notify(
-    _nb: *mut bindings::notifier_block,
-    action: usize,
-    data: *mut c_void,
-) -> c_int {
-    if action == bindings::module_state_MODULE_STATE_GOING as usize {
-        let module = data.cast::<bindings::module>();
+impl rtrace::module::Going for Cleanup {
+    fn going(module: *mut bindings::module) {
         if registry::lock().module_going(module) {
             // The going module's code and data are freed when this returns.
             rtrace::rcu::synchronize();
         }
     }
-    bindings::NOTIFY_OK as c_int
 }
+
+static NOTIFIER: rtrace::module::GoingNotifier = rtrace::module::GoingNotifier::new::<Cleanup>(0);
+
+/// `/sys/kernel/debug/rtrace/` while the core is loaded (see `rtrace_debugfs_root`).
+static DEBUGFS_ROOT: AtomicPtr<bindings::dentry> = AtomicPtr::new(core::ptr::null_mut());
 
 struct TracepointCore {
     _dir: Option<rtrace::debugfs::Dir>,
@@ -75,6 +59,7 @@ impl kernel::Module for TracepointCore {
         let dir = match rtrace::debugfs::Dir::new(c"rtrace", None) {
             Ok(dir) => {
                 debugfs::create(&dir)?;
+                DEBUGFS_ROOT.store(dir.as_ptr(), Ordering::Release);
                 Some(dir)
             }
             Err(e) => {
@@ -85,8 +70,7 @@ impl kernel::Module for TracepointCore {
                 None
             }
         };
-        // SAFETY: `NOTIFIER` is a static notifier block, unregistered in `drop`.
-        kernel::error::to_result(unsafe { bindings::register_module_notifier(NOTIFIER.0.get()) })?;
+        NOTIFIER.register()?;
         pr_info!("ABI {} ready\n", rtrace::abi::TRACEPOINT_ABI);
         Ok(Self { _dir: dir })
     }
@@ -94,8 +78,9 @@ impl kernel::Module for TracepointCore {
 
 impl Drop for TracepointCore {
     fn drop(&mut self) {
-        // SAFETY: registered in `init`.
-        unsafe { bindings::unregister_module_notifier(NOTIFIER.0.get()) };
+        NOTIFIER.unregister();
+        // No other core is loaded any more (they depend on this one).
+        DEBUGFS_ROOT.store(core::ptr::null_mut(), Ordering::Release);
         // Every module using the core has gone (they hold references on it), so the registry has
         // no entry left, only the memory of its (empty) list.
         drop(core::mem::take(&mut registry::lock().entries));

@@ -18,11 +18,13 @@ int rtrace_probe_register(u32 abi, const char *name, const char *signature, cons
 			  const void *data, int prio, struct module *owner);
 int rtrace_probe_unregister(u32 abi, const char *name, const void *func, const void *data);
 void rtrace_probe_synchronize(u32 abi);
+struct dentry *rtrace_debugfs_root(u32 abi);
 EXPORT_SYMBOL_GPL(rtrace_tracepoint_define);
 EXPORT_SYMBOL_GPL(rtrace_tracepoint_undefine);
 EXPORT_SYMBOL_GPL(rtrace_probe_register);
 EXPORT_SYMBOL_GPL(rtrace_probe_unregister);
 EXPORT_SYMBOL_GPL(rtrace_probe_synchronize);
+EXPORT_SYMBOL_GPL(rtrace_debugfs_root);
 
 /* Protects the registry (tracepoint/registry.rs) and every tracepoint's probe array. */
 static DEFINE_MUTEX(rtrace_tracepoints_mutex);

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The functions the marker core exports to probe modules (rust/abi.rs declares them; the C
+//! shim exports them with `EXPORT_SYMBOL_GPL`). Each checks the caller's ABI version first.
+
+use core::ffi::c_int;
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+use crate::registry;
+use crate::rtrace::abi::{RawMarker, MARKER_ABI};
+use crate::rtrace::module::name as module_name;
+
+fn check_abi(abi: u32, who: *mut bindings::module) -> Result {
+    if abi != MARKER_ABI {
+        pr_err!(
+            "module {} was built against rtrace marker ABI {}, this core has ABI {}: rebuild it\n",
+            module_name(who),
+            abi,
+            MARKER_ABI
+        );
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// # Safety
+///
+/// `marker` points to a `RawMarker` in static storage of `owner`, which stays loaded until it
+/// calls `rtrace_marker_unregister(marker)` (or goes, and the module notifier cleans up).
+#[no_mangle]
+unsafe extern "C" fn rtrace_marker_register(
+    abi: u32,
+    marker: *const RawMarker,
+    owner: *mut bindings::module,
+) -> c_int {
+    let result = check_abi(abi, owner).and_then(|()| {
+        // SAFETY: by the function's contract `marker` is valid until it is unregistered, which
+        // happens before its module's memory goes.
+        let marker: &'static RawMarker = unsafe { &*marker };
+        registry::lock().register(marker, owner)
+    });
+    match result {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// `marker` was registered with `rtrace_marker_register`.
+#[no_mangle]
+unsafe extern "C" fn rtrace_marker_unregister(abi: u32, marker: *const RawMarker) {
+    if check_abi(abi, core::ptr::null_mut()).is_err() {
+        return;
+    }
+    // SAFETY: by the function's contract `marker` is a live, registered marker.
+    if registry::lock().unregister(unsafe { &*marker }).is_err() {
+        pr_warn!("unregister of a marker that is not registered: ignored\n");
+    }
+}

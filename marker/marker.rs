@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rtrace marker core: the registry of markers, the API exported to userspace.
+//!
+//! Probe modules register the markers they declare (`marker!`, rust/marker.rs); the core checks
+//! each declaration, gives it an id, and describes it in
+//! `/sys/kernel/debug/rtrace/markers/<subsystem>/<event>/format`. See Documentation/markers.rst.
+//!
+//! - registry.rs: markers, ids, subsystem directories, the rules and errors of registration;
+//! - debugfs.rs: the `format` files;
+//! - exports.rs: the ABI functions probe modules call.
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+#[path = "../rust/rtrace.rs"]
+mod rtrace;
+
+mod debugfs;
+mod exports;
+mod registry;
+
+use rtrace::abi::{rtrace_debugfs_root, TRACEPOINT_ABI};
+use rtrace::debugfs::Dir;
+
+module! {
+    type: MarkerCore,
+    name: "rtrace_marker",
+    author: "rtrace developers",
+    description: "rtrace marker core: self-describing basic-type events",
+    license: "GPL",
+}
+
+/// Removes the markers of modules that go without removing them.
+struct Cleanup;
+
+impl rtrace::module::Going for Cleanup {
+    fn going(module: *mut bindings::module) {
+        registry::lock().module_going(module);
+    }
+}
+
+static NOTIFIER: rtrace::module::GoingNotifier = rtrace::module::GoingNotifier::new::<Cleanup>(0);
+
+struct MarkerCore {
+    _markers_dir: Option<Dir>,
+}
+
+impl kernel::Module for MarkerCore {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: no precondition; the tracepoint core, on which this module depends, owns the
+        // directory and outlives this module.
+        let root = unsafe { rtrace_debugfs_root(TRACEPOINT_ABI) };
+        let markers_dir = if root.is_null() {
+            pr_warn!("no debugfs: /sys/kernel/debug/rtrace/markers not created\n");
+            None
+        } else {
+            // SAFETY: `root` is live for as long as this module (see above).
+            let root = unsafe { Dir::borrowed(root) };
+            Some(Dir::new(c"markers", Some(&root))?)
+        };
+        registry::lock().root = markers_dir
+            .as_ref()
+            .map_or(core::ptr::null_mut(), |d| d.as_ptr());
+        if let Err(e) = NOTIFIER.register() {
+            registry::lock().root = core::ptr::null_mut();
+            return Err(e);
+        }
+        pr_info!("ABI {} ready\n", rtrace::abi::MARKER_ABI);
+        Ok(Self {
+            _markers_dir: markers_dir,
+        })
+    }
+}
+
+impl Drop for MarkerCore {
+    fn drop(&mut self) {
+        NOTIFIER.unregister();
+        // Every probe module has gone (they hold references on this module), so the registry
+        // holds no marker; only the memory of its empty lists remains.
+        registry::lock().release();
+    }
+}

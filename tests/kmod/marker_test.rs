@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rtrace_marker_test: marker declarations for the in-VM tests (tests/vm/marker.t).
+//!
+//! Registers `test:sched_switch`, `test:all_types` (every field type) and `other:empty` (no
+//! field) on load. `/sys/kernel/debug/rtrace_marker_test/control` takes `bad CASE`, which
+//! registers a bad declaration and returns the core's answer as the write's error:
+//! `name`, `fields` (33), `type` (unknown kind), `duplicate` (two fields of one name), `size`
+//! (a `char[0]`), `large` (records over 64 KiB), `exists` (a second `test:sched_switch`),
+//! `abi` (a caller of another marker ABI version).
+
+use core::ffi::c_char;
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+#[path = "../../rust/rtrace.rs"]
+mod rtrace;
+
+use rtrace::abi::{RawField, RawMarker, MARKER_ABI};
+use rtrace::debugfs::Dir;
+use rtrace::marker::Markers;
+use rtrace::record::FieldType;
+
+module! {
+    type: MarkerTest,
+    name: "rtrace_marker_test",
+    author: "rtrace developers",
+    description: "rtrace marker core test declarations",
+    license: "GPL",
+}
+
+crate::marker! {
+    /// A sched_switch-like event.
+    pub test:sched_switch {
+        prev_comm: char[16],
+        prev_pid: i32,
+        prev_prio: i32,
+        prev_state: i64,
+        next_comm: char[16],
+        next_pid: i32,
+        next_prio: i32,
+    }
+
+    /// One field of every type.
+    pub test:all_types {
+        a_u8: u8,
+        a_u16: u16,
+        a_u32: u32,
+        a_u64: u64,
+        a_i8: i8,
+        a_i16: i16,
+        a_i32: i32,
+        a_i64: i64,
+        a_bool: bool,
+        a_chars: char[16],
+        a_str: str[32],
+        a_bytes: bytes[8],
+    }
+
+    /// No field at all.
+    pub other:empty {}
+
+    /// Refused: two fields with one name.
+    pub test:duplicate { a: u8, a: u16 }
+
+    /// Refused: an empty array.
+    pub test:zero_size { c: char[0] }
+
+    /// Refused: worst-case records over 64 KiB.
+    pub test:too_large {
+        b0: bytes[4096], b1: bytes[4096], b2: bytes[4096], b3: bytes[4096],
+        b4: bytes[4096], b5: bytes[4096], b6: bytes[4096], b7: bytes[4096],
+        b8: bytes[4096], b9: bytes[4096], b10: bytes[4096], b11: bytes[4096],
+        b12: bytes[4096], b13: bytes[4096], b14: bytes[4096], b15: bytes[4096],
+    }
+}
+
+/// Refused: a name with a `-`.
+static BAD_NAME: RawMarker = RawMarker::new("test\0", "bad-name\0", &[]);
+
+/// Refused: 33 fields.
+static MANY_FIELDS: [RawField; 33] = [const { RawField::new("f\0", FieldType::U8) }; 33];
+static TOO_MANY: RawMarker = RawMarker::new("test\0", "too_many\0", &MANY_FIELDS);
+
+/// Refused: a type kind no core knows.
+static UNKNOWN_FIELD: [RawField; 1] = [RawField {
+    name: c"x".as_ptr(),
+    kind: 99,
+    size: 0,
+}];
+static UNKNOWN_TYPE: RawMarker = RawMarker::new("test\0", "unknown_type\0", &UNKNOWN_FIELD);
+
+/// Refused: a second marker named `test:sched_switch`.
+static SECOND: RawMarker = RawMarker::new("test\0", "sched_switch\0", &[]);
+
+fn bad(case: &str) -> Result {
+    static NAME: &[&RawMarker] = &[&BAD_NAME];
+    static FIELDS: &[&RawMarker] = &[&TOO_MANY];
+    static TYPE: &[&RawMarker] = &[&UNKNOWN_TYPE];
+    static DUPLICATE: &[&RawMarker] = &[&__marker_test_duplicate];
+    static SIZE: &[&RawMarker] = &[&__marker_test_zero_size];
+    static LARGE: &[&RawMarker] = &[&__marker_test_too_large];
+    static EXISTS: &[&RawMarker] = &[&SECOND];
+    let markers = match case {
+        "name" => NAME,
+        "fields" => FIELDS,
+        "type" => TYPE,
+        "duplicate" => DUPLICATE,
+        "size" => SIZE,
+        "large" => LARGE,
+        "exists" => EXISTS,
+        "abi" => {
+            // SAFETY: a valid static marker of this module; the core refuses the call on its
+            // version before reading it.
+            let ret = unsafe {
+                rtrace::abi::rtrace_marker_register(
+                    MARKER_ABI + 1,
+                    &SECOND,
+                    crate::THIS_MODULE.as_ptr(),
+                )
+            };
+            return kernel::error::to_result(ret).and(Err(EIO));
+        }
+        _ => return Err(EINVAL),
+    };
+    // Accepted would be wrong: say so with an unusual error, after removing it again.
+    drop(Markers::new(markers, &crate::THIS_MODULE)?);
+    Err(EIO)
+}
+
+#[no_mangle]
+extern "C" fn rtrace_marker_test_control_write(
+    _file: *mut bindings::file,
+    buf: *const c_char,
+    len: usize,
+    _ppos: *mut bindings::loff_t,
+) -> isize {
+    let mut text = [0u8; 64];
+    let result = rtrace::debugfs::user_text(buf, len, &mut text).and_then(|text| {
+        match text.split_once(' ') {
+            Some(("bad", case)) => bad(case),
+            _ => Err(EINVAL),
+        }
+    });
+    match result {
+        Ok(()) => len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+// The dentry pointers are opaque here, never dereferenced.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn rtrace_marker_test_create_control(dir: *mut bindings::dentry) -> *mut bindings::dentry;
+}
+
+struct MarkerTest {
+    _dir: Dir,
+    _markers: Markers,
+}
+
+impl kernel::Module for MarkerTest {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let markers = crate::register_markers!(test:sched_switch, test:all_types, other:empty)?;
+        let dir = Dir::new(c"rtrace_marker_test", None)?;
+        // SAFETY: `dir` is a live debugfs directory; the file goes with it.
+        kernel::error::from_err_ptr(unsafe { rtrace_marker_test_create_control(dir.as_ptr()) })?;
+        Ok(Self {
+            _dir: dir,
+            _markers: markers,
+        })
+    }
+}

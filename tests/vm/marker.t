@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+# The marker core: declarations checked and described in debugfs `format` files.
+MK=$DEBUGFS/rtrace/markers
+C=$DEBUGFS/rtrace_marker_test/control
+ctl_err() { sh -c "echo '$1' >$C" 2>&1 | grep -q "$2"; }
+
+dmesg_mark
+check "marker: cores and test module load" sh -c "insmod $MODULES/rtrace_tracepoint.ko && insmod $MODULES/rtrace_marker.ko && insmod $MODULES/rtrace_marker_test.ko"
+check_eq "marker: one directory per subsystem" "other test" "$(ls $MK | tr '\n' ' ' | sed 's/ $//')"
+check_eq "marker: one directory per event" "all_types sched_switch" "$(ls $MK/test | tr '\n' ' ' | sed 's/ $//')"
+check "marker: a marker without fields is registered" test -f $MK/other/empty/format
+
+T=$(printf '\t')
+expect=$(printf '%s\n' "name: sched_switch" "ID: 1" "format:" \
+	"${T}field:char prev_comm[16];${T}offset:0;${T}size:16;${T}signed:0;" \
+	"${T}field:s32 prev_pid;${T}offset:16;${T}size:4;${T}signed:1;" \
+	"${T}field:s32 prev_prio;${T}offset:20;${T}size:4;${T}signed:1;" \
+	"${T}field:s64 prev_state;${T}offset:24;${T}size:8;${T}signed:1;" \
+	"${T}field:char next_comm[16];${T}offset:32;${T}size:16;${T}signed:0;" \
+	"${T}field:s32 next_pid;${T}offset:48;${T}size:4;${T}signed:1;" \
+	"${T}field:s32 next_prio;${T}offset:52;${T}size:4;${T}signed:1;")
+check_eq "marker: test:sched_switch format matches its declaration" "$expect" "$(cat $MK/test/sched_switch/format)"
+expect=$(printf '%s\n' "name: all_types" "ID: 2" "format:" \
+	"${T}field:u8 a_u8;${T}offset:0;${T}size:1;${T}signed:0;" \
+	"${T}field:u16 a_u16;${T}offset:1;${T}size:2;${T}signed:0;" \
+	"${T}field:u32 a_u32;${T}offset:3;${T}size:4;${T}signed:0;" \
+	"${T}field:u64 a_u64;${T}offset:7;${T}size:8;${T}signed:0;" \
+	"${T}field:s8 a_i8;${T}offset:15;${T}size:1;${T}signed:1;" \
+	"${T}field:s16 a_i16;${T}offset:16;${T}size:2;${T}signed:1;" \
+	"${T}field:s32 a_i32;${T}offset:18;${T}size:4;${T}signed:1;" \
+	"${T}field:s64 a_i64;${T}offset:22;${T}size:8;${T}signed:1;" \
+	"${T}field:bool a_bool;${T}offset:30;${T}size:1;${T}signed:0;" \
+	"${T}field:char a_chars[16];${T}offset:31;${T}size:16;${T}signed:0;" \
+	"${T}field:__data_loc char[] a_str;${T}offset:47;${T}size:4;${T}signed:0;${T}max:32;" \
+	"${T}field:__data_loc u8[] a_bytes;${T}offset:51;${T}size:4;${T}signed:0;${T}max:8;")
+check_eq "marker: test:all_types format has every type, packed" "$expect" "$(cat $MK/test/all_types/format)"
+check_eq "marker: other:empty format" "$(printf '%s\n' 'name: empty' 'ID: 3' 'format:')" "$(cat $MK/other/empty/format)"
+check "marker: format files are root-only" sh -c "ls -l $MK/test/sched_switch/format | grep -q '^-r--------'"
+
+before=$(find $MK | sort)
+check "marker: a bad name is refused with -EINVAL" ctl_err "bad name" "Invalid argument"
+check "marker: ... saying why" dmesg_has "marker test:bad-name refused: invalid name"
+check "marker: 33 fields are refused" ctl_err "bad fields" "Invalid argument"
+check "marker: ... saying why" dmesg_has "marker test:too_many refused: too many fields"
+check "marker: an unknown field type is refused" ctl_err "bad type" "Invalid argument"
+check "marker: ... saying why" dmesg_has "marker test:unknown_type refused: unknown field type"
+check "marker: a duplicate field name is refused" ctl_err "bad duplicate" "Invalid argument"
+check "marker: ... saying why" dmesg_has "marker test:duplicate refused: two fields have the same name"
+check "marker: an empty array is refused" ctl_err "bad size" "Invalid argument"
+check "marker: ... saying why" dmesg_has "marker test:zero_size refused: an array or string size"
+check "marker: records over 64 KiB are refused" ctl_err "bad large" "Invalid argument"
+check "marker: ... saying why" dmesg_has "marker test:too_large refused: its largest record"
+check "marker: a second marker of one name is -EEXIST" ctl_err "bad exists" "File exists"
+check "marker: ... naming the module that has it" dmesg_has "marker test:sched_switch is already registered by module rtrace_marker_test"
+check "marker: a caller of another ABI version is refused" ctl_err "bad abi" "Invalid argument"
+check "marker: ... saying so" dmesg_has "rtrace_marker_test was built against rtrace marker ABI 2"
+check_eq "marker: nothing else disturbed by the refusals" "$before" "$(find $MK | sort)"
+
+check "marker: rmmod rtrace_marker_test" unload rtrace_marker_test
+check_eq "marker: its markers and subsystems are gone" "" "$(ls $MK)"
+check "marker: reloaded, markers get new ids" load rtrace_marker_test
+check "marker: ... test:sched_switch is now ID 4" grep -qx "ID: 4" $MK/test/sched_switch/format
+check "marker: rmmod everything" sh -c "rmmod rtrace_marker_test && rmmod rtrace_marker && rmmod rtrace_tracepoint"
