@@ -351,6 +351,25 @@ fn get(record: &[u8], at: usize, len: usize) -> Result<&[u8], RecordError> {
     record.get(at..end).ok_or(RecordError::Malformed)
 }
 
+/// The length of the record [`encode`] writes for `values`, after truncation of over-long
+/// arrays and strings; checks every value as `encode` does.
+pub fn encoded_len(fields: &[Field<'_>], values: &[Value<'_>]) -> Result<usize, RecordError> {
+    if values.len() != fields.len() {
+        return Err(RecordError::WrongCount);
+    }
+    let mut len = fixed_len(fields)?;
+    for (field, value) in fields.iter().zip(values) {
+        let kept = kept_len(field.ty, value)?;
+        if field.ty.is_dynamic() {
+            len = len.checked_add(kept).ok_or(RecordError::TooLarge)?;
+        }
+    }
+    if len > RECORD_MAX {
+        return Err(RecordError::TooLarge);
+    }
+    Ok(len)
+}
+
 /// Encodes `values`, one per field, into `out` and returns the record's length.
 ///
 /// Integer fields take [`Value::U`] for unsigned types and [`Value::I`] for signed types, with a
@@ -366,20 +385,8 @@ pub fn encode(
     values: &[Value<'_>],
     out: &mut [u8],
 ) -> Result<usize, RecordError> {
-    if values.len() != fields.len() {
-        return Err(RecordError::WrongCount);
-    }
+    let len = encoded_len(fields, values)?;
     let fixed = fixed_len(fields)?;
-    let mut len = fixed;
-    for (field, value) in fields.iter().zip(values) {
-        let kept = kept_len(field.ty, value)?;
-        if field.ty.is_dynamic() {
-            len = len.checked_add(kept).ok_or(RecordError::TooLarge)?;
-        }
-    }
-    if len > RECORD_MAX {
-        return Err(RecordError::TooLarge);
-    }
     let out = out.get_mut(..len).ok_or(RecordError::BufferTooSmall)?;
 
     let mut at = 0usize;
@@ -1454,5 +1461,19 @@ mod tests {
         assert_eq!(FieldType::from_raw(13, 0), None);
         assert_eq!(FieldType::from_raw(255, 16), None);
         assert_eq!(FieldType::from_raw(4, 8), None);
+    }
+
+    #[test]
+    fn encoded_len_is_what_encode_writes() {
+        let fields = [f("s", T::Str(4)), f("n", T::U16), f("b", T::Bytes(3))];
+        let values = [Value::Str(b"abcdef"), Value::U(7), Value::Bytes(b"x")];
+        let mut out = [0u8; 64];
+        let len = encode(&fields, &values, &mut out).unwrap();
+        assert_eq!(encoded_len(&fields, &values), Ok(len));
+        assert_eq!(len, 4 + 2 + 4 + 4 + 1);
+        assert_eq!(
+            encoded_len(&fields, &values[..2]),
+            Err(RecordError::WrongCount)
+        );
     }
 }

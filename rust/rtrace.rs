@@ -20,6 +20,7 @@ pub mod marker;
 pub mod module;
 pub mod probe_array;
 pub mod rcu;
+pub mod rcu_array;
 pub mod record;
 pub mod static_key;
 pub mod tracepoint;

@@ -1,70 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The RCU discipline of probe arrays: building the copy that sites iterate, publishing it, and
-//! freeing the one it replaces after a grace period.
-//!
-//! Each update allocates a new array, fills it, and publishes it with a release store
-//! (`rcu_assign_pointer`); sites load it with an acquire load under `rcu_read_lock_sched`. The
-//! replaced array is handed to `call_rcu`, so it is freed only when every site that may still walk
-//! it has left its read-side section, and the updater never blocks. All updates run under the
-//! registry mutex (tracepoint/registry.rs), so there is one writer at a time.
+//! A tracepoint's probe array: the copy of its registrations that sites walk, published through
+//! rust/rcu_array.rs (the RCU discipline), and the in-place fallback of a removal when memory is
+//! short. All updates run under the registry mutex (tracepoint/registry.rs), so there is one
+//! writer at a time.
 
-use core::alloc::Layout;
 use core::ffi::c_void;
-use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
-use kernel::alloc::{allocator::Kmalloc, Allocator};
-use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::registry::Registration;
 use crate::rtrace::abi::{ProbeEntry, RawTracepoint};
+use crate::rtrace::rcu_array;
 
-/// What is allocated for an array: the RCU head that frees it, then the entries sites see.
-#[repr(C)]
-struct ProbeArray {
-    rcu: bindings::callback_head,
-    entries: [ProbeEntry; 0],
-}
-
-fn layout(len: usize) -> Result<Layout> {
-    let entries = Layout::array::<ProbeEntry>(len + 1).map_err(|_| ENOMEM)?;
-    let (layout, _) = Layout::new::<ProbeArray>()
-        .extend(entries)
-        .map_err(|_| ENOMEM)?;
-    Ok(layout)
-}
-
-/// Publishes a copy of `probes` (already in call order) as `tp`'s array. On allocation failure
-/// nothing changes and `ENOMEM` is returned.
+/// Publishes a copy of `probes` (already in call order) as `tp`'s array, freeing the old one after
+/// a grace period. On allocation failure nothing changes and `ENOMEM` is returned; an empty list
+/// does not allocate.
 pub(crate) fn publish(tp: &RawTracepoint, probes: &[Registration]) -> Result {
-    if probes.is_empty() {
-        replace(tp, core::ptr::null_mut());
-        return Ok(());
-    }
-    let raw: NonNull<[u8]> = Kmalloc::alloc(layout(probes.len())?, GFP_KERNEL)?;
-    let array = raw.as_ptr().cast::<ProbeArray>();
-    // SAFETY: `array` is a fresh allocation of the layout above: a `ProbeArray` followed by
-    // `probes.len() + 1` entries, so every write below is in bounds and properly aligned.
-    let first = unsafe {
-        let first = core::ptr::addr_of_mut!((*array).entries).cast::<ProbeEntry>();
-        for (i, p) in probes.iter().enumerate() {
-            first.add(i).write(ProbeEntry {
-                func: AtomicPtr::new(p.func.cast_mut()),
-                data: p.data,
-                prio: p.prio,
-            });
-        }
-        first.add(probes.len()).write(ProbeEntry {
-            func: AtomicPtr::new(core::ptr::null_mut()),
-            data: core::ptr::null(),
-            prio: 0,
-        });
-        first
+    let entries = probes.iter().map(|p| ProbeEntry {
+        func: AtomicPtr::new(p.func.cast_mut()),
+        data: p.data,
+        prio: p.prio,
+    });
+    let terminator = ProbeEntry {
+        func: AtomicPtr::new(core::ptr::null_mut()),
+        data: core::ptr::null(),
+        prio: 0,
     };
-    replace(tp, first);
-    Ok(())
+    rcu_array::publish(&tp.probes, entries, terminator)
 }
 
 /// Makes the probe (`func`, `data`) of `tp`'s current array call the tracepoint's stub instead,
@@ -90,33 +54,4 @@ pub(crate) fn stub_out(tp: &RawTracepoint, func: *const c_void, data: *const c_v
         // SAFETY: `entry` is not the terminator, so the next element is in the array.
         entry = unsafe { entry.add(1) };
     }
-}
-
-/// Publishes `new` (null or a fresh array) and frees the old array after a grace period.
-fn replace(tp: &RawTracepoint, new: *mut ProbeEntry) {
-    // Release: a site that sees `new` also sees its entries (rcu_assign_pointer).
-    let old = tp.probes.swap(new, Ordering::AcqRel);
-    if old.is_null() {
-        return;
-    }
-    // SAFETY: `old` is the `entries` field of a `ProbeArray` allocated by `publish`; stepping
-    // back by the field offset gives the allocation.
-    let array = unsafe {
-        old.cast::<u8>()
-            .sub(core::mem::offset_of!(ProbeArray, entries))
-    }
-    .cast::<ProbeArray>();
-    // SAFETY: `array` is no longer reachable from `tp`, so after a grace period no site can read
-    // it; `call_rcu` runs `free_array` then, with the head embedded at offset 0. `rcu_barrier()`
-    // in the module exit waits for these callbacks before their code goes away.
-    unsafe { bindings::call_rcu(core::ptr::addr_of_mut!((*array).rcu), Some(free_array)) };
-}
-
-/// # Safety
-///
-/// `head` is the `rcu` field of a `ProbeArray` queued by `replace`, passed once by RCU.
-unsafe extern "C" fn free_array(head: *mut bindings::callback_head) {
-    // SAFETY: `head` is the first field of a `ProbeArray` allocated with `Kmalloc` (kmalloc
-    // memory), queued by `replace` once unreachable; this is its only free.
-    unsafe { bindings::kfree(head.cast()) };
 }
