@@ -3,13 +3,13 @@
 //! The functions the marker core exports to probe modules (rust/abi.rs declares them; the C
 //! shim exports them with `EXPORT_SYMBOL_GPL`). Each checks the caller's ABI version first.
 
-use core::ffi::c_int;
+use core::ffi::{c_char, c_int, CStr};
 
 use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::registry;
-use crate::rtrace::abi::{RawMarker, MARKER_ABI};
+use crate::rtrace::abi::{RawMarker, RawSink, MARKER_ABI};
 use crate::rtrace::module::name as module_name;
 
 fn check_abi(abi: u32, who: *mut bindings::module) -> Result {
@@ -41,6 +41,10 @@ unsafe extern "C" fn rtrace_marker_register(
         let marker: &'static RawMarker = unsafe { &*marker };
         registry::lock().register(marker, owner)
     });
+    errno(result)
+}
+
+fn errno(result: Result) -> c_int {
     match result {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
@@ -59,4 +63,84 @@ unsafe extern "C" fn rtrace_marker_unregister(abi: u32, marker: *const RawMarker
     if registry::lock().unregister(unsafe { &*marker }).is_err() {
         pr_warn!("unregister of a marker that is not registered: ignored\n");
     }
+}
+
+/// # Safety
+///
+/// `sink` points to a `RawSink` in static storage of `owner`, which stays loaded until it calls
+/// `rtrace_sink_unregister(sink)` (or goes, and the module notifier cleans up).
+#[no_mangle]
+unsafe extern "C" fn rtrace_sink_register(
+    abi: u32,
+    sink: *const RawSink,
+    owner: *mut bindings::module,
+) -> c_int {
+    errno(check_abi(abi, owner).and_then(|()| {
+        // SAFETY: by the function's contract `sink` is valid until it is unregistered.
+        let sink: &'static RawSink = unsafe { &*sink };
+        registry::lock().register_sink(sink, owner)
+    }))
+}
+
+/// # Safety
+///
+/// `sink` was registered with `rtrace_sink_register`.
+#[no_mangle]
+unsafe extern "C" fn rtrace_sink_unregister(abi: u32, sink: *const RawSink) {
+    if check_abi(abi, core::ptr::null_mut()).is_err() {
+        return;
+    }
+    // SAFETY: by the function's contract `sink` is a live, registered sink.
+    let removed = registry::lock().unregister_sink(unsafe { &*sink });
+    if !removed {
+        pr_warn!("unregister of a sink that is not registered: ignored\n");
+    }
+    // No site calls the sink once this returns: its module may go.
+    crate::rtrace::rcu::synchronize();
+}
+
+/// # Safety
+///
+/// The three strings are NUL-terminated.
+#[no_mangle]
+unsafe extern "C" fn rtrace_marker_connect(
+    abi: u32,
+    sink: *const c_char,
+    subsystem: *const c_char,
+    event: *const c_char,
+) -> c_int {
+    errno(check_abi(abi, core::ptr::null_mut()).and_then(|()| {
+        // SAFETY: NUL-terminated by the function's contract.
+        let (k, s, e) = unsafe {
+            (
+                CStr::from_ptr(sink),
+                CStr::from_ptr(subsystem),
+                CStr::from_ptr(event),
+            )
+        };
+        registry::lock().connect(k.to_bytes(), s.to_bytes(), e.to_bytes())
+    }))
+}
+
+/// # Safety
+///
+/// The three strings are NUL-terminated.
+#[no_mangle]
+unsafe extern "C" fn rtrace_marker_disconnect(
+    abi: u32,
+    sink: *const c_char,
+    subsystem: *const c_char,
+    event: *const c_char,
+) -> c_int {
+    errno(check_abi(abi, core::ptr::null_mut()).and_then(|()| {
+        // SAFETY: NUL-terminated by the function's contract.
+        let (k, s, e) = unsafe {
+            (
+                CStr::from_ptr(sink),
+                CStr::from_ptr(subsystem),
+                CStr::from_ptr(event),
+            )
+        };
+        registry::lock().disconnect(k.to_bytes(), s.to_bytes(), e.to_bytes())
+    }))
 }

@@ -36,7 +36,10 @@ struct Cleanup;
 
 impl rtrace::module::Going for Cleanup {
     fn going(module: *mut bindings::module) {
-        registry::lock().module_going(module);
+        if registry::lock().module_going(module) {
+            // The going sink's code is freed when this returns.
+            rtrace::rcu::synchronize();
+        }
     }
 }
 
@@ -79,5 +82,7 @@ impl Drop for MarkerCore {
         // Every probe module has gone (they hold references on this module), so the registry
         // holds no marker; only the memory of its empty lists remains.
         registry::lock().release();
+        // What remains are `call_rcu` callbacks freeing old sink arrays, whose code is ours.
+        rtrace::rcu::barrier();
     }
 }

@@ -14,8 +14,16 @@
 /* Defined in Rust, marker/exports.rs: the marker ABI of rust/abi.rs. */
 int rtrace_marker_register(u32 abi, const void *marker, struct module *owner);
 void rtrace_marker_unregister(u32 abi, const void *marker);
+int rtrace_sink_register(u32 abi, const void *sink, struct module *owner);
+void rtrace_sink_unregister(u32 abi, const void *sink);
+int rtrace_marker_connect(u32 abi, const char *sink, const char *subsystem, const char *event);
+int rtrace_marker_disconnect(u32 abi, const char *sink, const char *subsystem, const char *event);
 EXPORT_SYMBOL_GPL(rtrace_marker_register);
 EXPORT_SYMBOL_GPL(rtrace_marker_unregister);
+EXPORT_SYMBOL_GPL(rtrace_sink_register);
+EXPORT_SYMBOL_GPL(rtrace_sink_unregister);
+EXPORT_SYMBOL_GPL(rtrace_marker_connect);
+EXPORT_SYMBOL_GPL(rtrace_marker_disconnect);
 
 /* Protects the marker registry (marker/registry.rs). */
 static DEFINE_MUTEX(rtrace_markers_mutex);

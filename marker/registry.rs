@@ -12,16 +12,18 @@ use core::cell::UnsafeCell;
 use core::ffi::CStr;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::debugfs;
-use crate::rtrace::abi::RawMarker;
+use crate::rtrace::abi::{self, RawMarker, RawSink, NULL_SINK};
 use crate::rtrace::debugfs::Dir;
+use crate::rtrace::declaration::valid_name;
 use crate::rtrace::kvec;
 use crate::rtrace::module::name as module_name;
+use crate::rtrace::rcu_array;
 use crate::rtrace::record::{self, Field, FieldType, RecordError, FIELDS_MAX};
 
 /// A registered marker.
@@ -40,11 +42,26 @@ struct Subsystem {
     markers: usize,
 }
 
-/// All markers.
+/// A registered sink.
+struct SinkEntry {
+    raw: &'static RawSink,
+    owner: *mut bindings::module,
+}
+
+/// A connection of a sink to a marker, both by name: armed until both are registered.
+struct Connection {
+    sink: KVec<u8>,
+    subsystem: KVec<u8>,
+    event: KVec<u8>,
+}
+
+/// All markers, sinks and connections.
 pub(crate) struct Registry {
     /// Boxed: the `format` files point to their entries.
     pub(crate) markers: KVec<KBox<Entry>>,
     subsystems: KVec<Subsystem>,
+    sinks: KVec<SinkEntry>,
+    connections: KVec<Connection>,
     /// `markers/`, or null without debugfs. Set by the module's init, cleared by its exit.
     pub(crate) root: *mut bindings::dentry,
     last_id: u32,
@@ -59,6 +76,8 @@ unsafe impl Sync for Global {}
 static REGISTRY: Global = Global(UnsafeCell::new(Registry {
     markers: KVec::new(),
     subsystems: KVec::new(),
+    sinks: KVec::new(),
+    connections: KVec::new(),
     root: core::ptr::null_mut(),
     last_id: 0,
 }));
@@ -145,7 +164,95 @@ fn label(raw: &RawMarker) -> (&str, &str) {
     (s.to_str().unwrap_or("?"), e.to_str().unwrap_or("?"))
 }
 
+fn sink_name(raw: &RawSink) -> &[u8] {
+    // SAFETY: a sink's name is a NUL-terminated static string of its (loaded) module.
+    unsafe { CStr::from_ptr(raw.name) }.to_bytes()
+}
+
+fn copy(bytes: &[u8]) -> Result<KVec<u8>> {
+    let mut v = KVec::with_capacity(bytes.len(), GFP_KERNEL)?;
+    v.extend_from_slice(bytes, GFP_KERNEL)?;
+    Ok(v)
+}
+
+fn text(bytes: &[u8]) -> &str {
+    core::str::from_utf8(bytes).unwrap_or("?")
+}
+
+impl Connection {
+    fn is(&self, sink: &[u8], subsystem: &[u8], event: &[u8]) -> bool {
+        self.sink.as_slice() == sink
+            && self.subsystem.as_slice() == subsystem
+            && self.event.as_slice() == event
+    }
+}
+
 impl Registry {
+    /// The sinks connected to `marker`, in connection order.
+    fn connected<'a>(
+        &'a self,
+        marker: &'a RawMarker,
+    ) -> impl Iterator<Item = &'static RawSink> + 'a {
+        let (subsystem, event) = label(marker);
+        let (subsystem, event) = (subsystem.as_bytes(), event.as_bytes());
+        self.connections
+            .iter()
+            .filter(move |c| c.subsystem.as_slice() == subsystem && c.event.as_slice() == event)
+            .filter_map(|c| {
+                self.sinks
+                    .iter()
+                    .find(|s| sink_name(s.raw) == c.sink.as_slice())
+            })
+            .map(|s| s.raw)
+    }
+
+    /// Publishes `marker`'s connected sinks for its sites and switches its static key to match.
+    /// On allocation failure nothing changes and `ENOMEM` is returned.
+    fn refresh(&self, marker: &RawMarker) -> Result {
+        let count = self.connected(marker).count();
+        if count == 0 {
+            // Off first, then the array: sites stop entering, then lose their sinks.
+            marker.key.disable();
+        }
+        let entries = self.connected(marker).map(|raw| abi::SinkEntry {
+            sink: AtomicPtr::new((raw as *const RawSink).cast_mut()),
+        });
+        let terminator = abi::SinkEntry {
+            sink: AtomicPtr::new(core::ptr::null_mut()),
+        };
+        // `connected` yields `count` sinks: an exact size for the array.
+        rcu_array::publish(&marker.sinks, Exact(entries, count), terminator)?;
+        if count != 0 {
+            // The array is published before the key turns on.
+            marker.key.enable();
+        }
+        Ok(())
+    }
+
+    /// Like `refresh` after a removal, which must not fail: without memory for the new array,
+    /// `gone` is replaced in place by a sink that drops everything.
+    fn refresh_after_removal(&self, marker: &RawMarker, gone: &RawSink) {
+        if self.refresh(marker).is_ok() {
+            return;
+        }
+        let mut entry = marker.sinks.load(Ordering::Relaxed);
+        while !entry.is_null() {
+            // SAFETY: the current array, which only this (mutex-holding) updater replaces or
+            // frees, ended by a null sink where the walk stops.
+            let e = unsafe { &*entry };
+            let sink = e.sink.load(Ordering::Relaxed);
+            if sink.is_null() {
+                break;
+            }
+            if core::ptr::eq(sink, gone) {
+                e.sink
+                    .store((&NULL_SINK as *const RawSink).cast_mut(), Ordering::Relaxed);
+            }
+            // SAFETY: not the terminator, so the next element is in the array.
+            entry = unsafe { entry.add(1) };
+        }
+    }
+
     /// Registers `raw`, declared by `owner`.
     pub(crate) fn register(
         &mut self,
@@ -202,6 +309,12 @@ impl Registry {
         )?;
         let s = self.subsystem(subsystem)?;
         if let Err(e) = self.create_files(s, event, &mut entry) {
+            self.put_subsystem(s);
+            return Err(e);
+        }
+        // Sinks connected before the marker was registered start receiving now.
+        if let Err(e) = self.refresh(raw) {
+            drop(entry);
             self.put_subsystem(s);
             return Err(e);
         }
@@ -274,6 +387,16 @@ impl Registry {
     fn remove(&mut self, i: usize) {
         let entry = kvec::swap_remove(&mut self.markers, i);
         let (subsystem, _) = label(entry.raw);
+        entry.raw.key.disable();
+        // An empty list does not allocate. The marker's module frees its memory only after a
+        // grace period (the module loader waits for one), when no site runs any more.
+        let _ = rcu_array::publish(
+            &entry.raw.sinks,
+            core::iter::empty(),
+            abi::SinkEntry {
+                sink: AtomicPtr::new(core::ptr::null_mut()),
+            },
+        );
         entry.raw.id.store(0, Ordering::Relaxed);
         // Removing the directory waits for open `format` files' operations, which read the
         // entry: only then is the entry freed.
@@ -288,15 +411,130 @@ impl Registry {
         }
     }
 
-    /// Frees the (empty) lists' memory when the core goes.
+    /// Frees the lists' memory when the core goes (no marker or sink is left by then).
     pub(crate) fn release(&mut self) {
         self.root = core::ptr::null_mut();
         drop(core::mem::take(&mut self.markers));
         drop(core::mem::take(&mut self.subsystems));
+        drop(core::mem::take(&mut self.sinks));
+        drop(core::mem::take(&mut self.connections));
     }
 
-    /// Removes the markers of a module that went without removing them.
-    pub(crate) fn module_going(&mut self, module: *mut bindings::module) {
+    /// Registers sink `raw` of `owner`; its connections made before take effect.
+    pub(crate) fn register_sink(
+        &mut self,
+        raw: &'static RawSink,
+        owner: *mut bindings::module,
+    ) -> Result {
+        let name = sink_name(raw);
+        if !valid_name(name, record::NAME_MAX) {
+            pr_err!(
+                "module {}: sink name '{}' refused: 1 to 64 of [A-Za-z0-9_]\n",
+                module_name(owner),
+                text(name)
+            );
+            return Err(EINVAL);
+        }
+        if let Some(other) = self.sinks.iter().find(|s| sink_name(s.raw) == name) {
+            pr_err!(
+                "module {}: sink {} is already registered by module {}\n",
+                module_name(owner),
+                text(name),
+                module_name(other.owner)
+            );
+            return Err(EEXIST);
+        }
+        self.sinks.push(SinkEntry { raw, owner }, GFP_KERNEL)?;
+        for m in self.markers.iter() {
+            if let Err(e) = self.refresh(m.raw) {
+                self.unregister_sink(raw);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes sink `raw` from the registry and from every marker. The caller waits for a grace
+    /// period before the sink may go.
+    pub(crate) fn unregister_sink(&mut self, raw: &RawSink) -> bool {
+        let Some(i) = self.sinks.iter().position(|s| core::ptr::eq(s.raw, raw)) else {
+            return false;
+        };
+        let _ = kvec::swap_remove(&mut self.sinks, i);
+        for m in self.markers.iter() {
+            self.refresh_after_removal(m.raw, raw);
+        }
+        true
+    }
+
+    /// Connects sink `sink` to marker `subsystem:event`, by name.
+    pub(crate) fn connect(&mut self, sink: &[u8], subsystem: &[u8], event: &[u8]) -> Result {
+        for name in [sink, subsystem, event] {
+            if !valid_name(name, record::NAME_MAX) {
+                pr_err!("connect: invalid name '{}'\n", text(name));
+                return Err(EINVAL);
+            }
+        }
+        if self
+            .connections
+            .iter()
+            .any(|c| c.is(sink, subsystem, event))
+        {
+            return Err(EEXIST);
+        }
+        let connection = Connection {
+            sink: copy(sink)?,
+            subsystem: copy(subsystem)?,
+            event: copy(event)?,
+        };
+        self.connections.push(connection, GFP_KERNEL)?;
+        let marker = self.markers.iter().find(|m| {
+            let (s, e) = label(m.raw);
+            (s.as_bytes(), e.as_bytes()) == (subsystem, event)
+        });
+        if let Some(m) = marker {
+            if let Err(e) = self.refresh(m.raw) {
+                let last = self.connections.len() - 1;
+                drop(kvec::swap_remove(&mut self.connections, last));
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the connection of `sink` to `subsystem:event`. The caller waits for a grace period
+    /// if the sink must stop receiving the marker's records.
+    pub(crate) fn disconnect(&mut self, sink: &[u8], subsystem: &[u8], event: &[u8]) -> Result {
+        let i = self
+            .connections
+            .iter()
+            .position(|c| c.is(sink, subsystem, event))
+            .ok_or(ENOENT)?;
+        drop(kvec::remove(&mut self.connections, i));
+        let marker = self.markers.iter().find(|m| {
+            let (s, e) = label(m.raw);
+            (s.as_bytes(), e.as_bytes()) == (subsystem, event)
+        });
+        let gone = self.sinks.iter().find(|s| sink_name(s.raw) == sink);
+        if let (Some(m), Some(gone)) = (marker, gone) {
+            self.refresh_after_removal(m.raw, gone.raw);
+        }
+        Ok(())
+    }
+
+    /// Removes the markers and sinks of a module that went without removing them; returns
+    /// whether a sink was removed (the caller then waits for a grace period).
+    pub(crate) fn module_going(&mut self, module: *mut bindings::module) -> bool {
+        let mut sinks = false;
+        while let Some(s) = self.sinks.iter().find(|s| s.owner == module).map(|s| s.raw) {
+            pr_err!(
+                "module {} went without unregistering its sink {}: removed\n",
+                module_name(module),
+                text(sink_name(s))
+            );
+            self.unregister_sink(s);
+            sinks = true;
+        }
         while let Some(i) = self.markers.iter().position(|m| m.owner == module) {
             let (s, e) = label(self.markers[i].raw);
             pr_err!(
@@ -307,5 +545,23 @@ impl Registry {
             );
             self.remove(i);
         }
+        sinks
     }
 }
+
+/// An iterator whose length is known in advance, for `rcu_array::publish`.
+struct Exact<I>(I, usize);
+
+impl<I: Iterator> Iterator for Exact<I> {
+    type Item = I::Item;
+    fn next(&mut self) -> Option<I::Item> {
+        let item = self.0.next()?;
+        self.1 = self.1.saturating_sub(1);
+        Some(item)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.1, Some(self.1))
+    }
+}
+
+impl<I: Iterator> ExactSizeIterator for Exact<I> {}

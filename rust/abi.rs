@@ -196,6 +196,10 @@ pub struct RawMarker {
     pub nfields: u32,
     /// The marker's id while it is registered (assigned by the core), 0 otherwise.
     pub id: core::sync::atomic::AtomicU32,
+    /// Enabled while at least one sink is connected.
+    pub key: StaticKey,
+    /// The RCU-protected array of connected sinks (null when none), ended by a null sink.
+    pub sinks: AtomicPtr<SinkEntry>,
 }
 
 // SAFETY: the pointers are to immutable statics; `id` is atomic.
@@ -214,9 +218,81 @@ impl RawMarker {
             fields: fields.as_ptr(),
             nfields: fields.len() as u32,
             id: core::sync::atomic::AtomicU32::new(0),
+            key: StaticKey::new(),
+            sinks: AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    /// Calls `call(sink)` for each connected sink.
+    ///
+    /// The guard proves the RCU-sched read side that keeps the array, and the sinks in it, alive
+    /// while it is held.
+    #[inline(always)]
+    pub fn for_each_sink<'g>(&self, _rcu: &'g ReadGuard, mut call: impl FnMut(&'g RawSink)) {
+        // Pairs with the release store that published the array.
+        let mut entry = self.sinks.load(Ordering::Acquire);
+        if entry.is_null() {
+            return;
+        }
+        loop {
+            // SAFETY: a non-null `sinks` is an array ended by a null sink, kept alive until a
+            // grace period after it is replaced, which `_rcu` holds off; `entry` stops at the
+            // terminator. A listed sink stays registered (hence alive) until a grace period after
+            // it is removed from every array.
+            let sink = unsafe { (*entry).sink.load(Ordering::Relaxed) };
+            if sink.is_null() {
+                break;
+            }
+            // SAFETY: see above.
+            call(unsafe { &*sink });
+            // SAFETY: `entry` was not the terminator.
+            entry = unsafe { entry.add(1) };
         }
     }
 }
+
+/// One connected sink, as sites see it. `sink` is atomic because a disconnection that cannot
+/// allocate a smaller array points it at [`NULL_SINK`] in place.
+#[repr(C)]
+pub struct SinkEntry {
+    /// The sink; null ends the array.
+    pub sink: AtomicPtr<RawSink>,
+}
+
+/// A sink, in static storage of the module that registers it (see rust/sink.rs).
+///
+/// Sinks are called from any context a marker is emitted in, with preemption disabled:
+/// `reserve` returns `len` writable bytes for a record of marker `id`, or null to drop it (the
+/// sink counts its own losses); `commit` publishes what `reserve` returned.
+#[repr(C)]
+pub struct RawSink {
+    /// NUL-terminated, in static storage.
+    pub name: *const c_char,
+    /// Passed back to the callbacks.
+    pub data: *const c_void,
+    /// Reserves room for a record.
+    pub reserve: unsafe extern "C" fn(data: *const c_void, id: u32, len: usize) -> *mut u8,
+    /// Commits a reserved record.
+    pub commit: unsafe extern "C" fn(data: *const c_void, record: *mut u8),
+}
+
+// SAFETY: plain pointers to static data and code; a sink's callbacks are callable from any CPU.
+unsafe impl Sync for RawSink {}
+
+extern "C" fn drop_record(_data: *const c_void, _id: u32, _len: usize) -> *mut u8 {
+    core::ptr::null_mut()
+}
+
+extern "C" fn no_commit(_data: *const c_void, _record: *mut u8) {}
+
+/// A sink that drops every record: stands in, in place, for a sink disconnected when memory for
+/// a smaller array is lacking.
+pub static NULL_SINK: RawSink = RawSink {
+    name: c"-".as_ptr(),
+    data: core::ptr::null(),
+    reserve: drop_record,
+    commit: no_commit,
+};
 
 // Module and dentry pointers are opaque here, never dereferenced.
 #[allow(improper_ctypes)]
@@ -235,4 +311,31 @@ extern "C" {
 
     /// Removes `marker`.
     pub fn rtrace_marker_unregister(abi: u32, marker: *const RawMarker);
+
+    /// Registers `sink`, of `owner`, under its name.
+    pub fn rtrace_sink_register(
+        abi: u32,
+        sink: *const RawSink,
+        owner: *mut bindings::module,
+    ) -> c_int;
+
+    /// Removes `sink` from every marker and waits until none of its callbacks runs.
+    pub fn rtrace_sink_unregister(abi: u32, sink: *const RawSink);
+
+    /// Connects the sink named `sink` to the marker `subsystem:event`; either may be registered
+    /// later (the connection is armed until both are).
+    pub fn rtrace_marker_connect(
+        abi: u32,
+        sink: *const c_char,
+        subsystem: *const c_char,
+        event: *const c_char,
+    ) -> c_int;
+
+    /// Removes that connection.
+    pub fn rtrace_marker_disconnect(
+        abi: u32,
+        sink: *const c_char,
+        subsystem: *const c_char,
+        event: *const c_char,
+    ) -> c_int;
 }

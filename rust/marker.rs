@@ -28,7 +28,9 @@
 use kernel::error::{to_result, Result};
 use kernel::ThisModule;
 
-use super::abi::{self, RawMarker, MARKER_ABI};
+use super::abi::{self, RawMarker, RawSink, MARKER_ABI};
+use super::rcu::ReadGuard;
+use super::record::{self, Field, Value};
 
 /// The `FieldType` of a field type written in a `marker!` declaration.
 #[doc(hidden)]
@@ -72,6 +74,90 @@ macro_rules! __marker_field_type {
     };
 }
 
+/// The Rust type an `emit_*` function takes for a field type of a `marker!` declaration.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __marker_arg_type {
+    (u8) => {
+        u8
+    };
+    (u16) => {
+        u16
+    };
+    (u32) => {
+        u32
+    };
+    (u64) => {
+        u64
+    };
+    (i8) => {
+        i8
+    };
+    (i16) => {
+        i16
+    };
+    (i32) => {
+        i32
+    };
+    (i64) => {
+        i64
+    };
+    (bool) => {
+        bool
+    };
+    (char [$n:literal]) => {
+        &[u8]
+    };
+    (str [$n:literal]) => {
+        &[u8]
+    };
+    (bytes [$n:literal]) => {
+        &[u8]
+    };
+}
+
+/// The record `Value` of an argument of an `emit_*` function.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __marker_value {
+    ($v:ident, u8) => {
+        $crate::rtrace::record::Value::U(u64::from($v))
+    };
+    ($v:ident, u16) => {
+        $crate::rtrace::record::Value::U(u64::from($v))
+    };
+    ($v:ident, u32) => {
+        $crate::rtrace::record::Value::U(u64::from($v))
+    };
+    ($v:ident, u64) => {
+        $crate::rtrace::record::Value::U($v)
+    };
+    ($v:ident, i8) => {
+        $crate::rtrace::record::Value::I(i64::from($v))
+    };
+    ($v:ident, i16) => {
+        $crate::rtrace::record::Value::I(i64::from($v))
+    };
+    ($v:ident, i32) => {
+        $crate::rtrace::record::Value::I(i64::from($v))
+    };
+    ($v:ident, i64) => {
+        $crate::rtrace::record::Value::I($v)
+    };
+    ($v:ident, bool) => {
+        $crate::rtrace::record::Value::Bool($v)
+    };
+    ($v:ident, char [$n:literal]) => {
+        $crate::rtrace::record::Value::Chars($v)
+    };
+    ($v:ident, str [$n:literal]) => {
+        $crate::rtrace::record::Value::Str($v)
+    };
+    ($v:ident, bytes [$n:literal]) => {
+        $crate::rtrace::record::Value::Bytes($v)
+    };
+}
+
 /// Declares markers; see the [module documentation](self).
 #[macro_export]
 macro_rules! marker {
@@ -82,7 +168,7 @@ macro_rules! marker {
         }
     )*) => {$(
         ::kernel::macros::paste! {
-            $(#[$meta])*
+            #[doc(hidden)]
             #[allow(non_upper_case_globals, dead_code, unreachable_pub)]
             $vis static [<__marker_ $subsystem _ $event>]: $crate::rtrace::abi::RawMarker = {
                 static FIELDS: &[$crate::rtrace::abi::RawField] = &[$(
@@ -97,6 +183,39 @@ macro_rules! marker {
                     FIELDS,
                 )
             };
+
+            #[allow(non_upper_case_globals, dead_code)]
+            static [<__marker_fields_ $subsystem _ $event>]: &[$crate::rtrace::record::Field<'static>] = &[$(
+                $crate::rtrace::record::Field {
+                    name: stringify!($field),
+                    ty: $crate::__marker_field_type!($kind $([$n])?),
+                }
+            ),*];
+
+            $(#[$meta])*
+            ///
+            /// A NOP while no sink is connected to the marker.
+            #[inline(always)]
+            #[allow(dead_code, unreachable_pub, clippy::too_many_arguments)]
+            $vis fn [<emit_ $subsystem _ $event>]($($field: $crate::__marker_arg_type!($kind $([$n])?)),*) {
+                if $crate::static_branch_unlikely!(
+                    [<__marker_ $subsystem _ $event>],
+                    ::core::mem::offset_of!($crate::rtrace::abi::RawMarker, key)
+                ) {
+                    [<__do_emit_ $subsystem _ $event>]($($field),*);
+                }
+            }
+
+            #[cold]
+            #[inline(never)]
+            #[allow(dead_code, clippy::too_many_arguments)]
+            fn [<__do_emit_ $subsystem _ $event>]($($field: $crate::__marker_arg_type!($kind $([$n])?)),*) {
+                $crate::rtrace::marker::emit(
+                    &[<__marker_ $subsystem _ $event>],
+                    [<__marker_fields_ $subsystem _ $event>],
+                    &[$($crate::__marker_value!($field, $kind $([$n])?)),*],
+                );
+            }
         }
     )*};
 }
@@ -147,5 +266,45 @@ impl Drop for Markers {
             // SAFETY: `m` was registered by `new` and not removed since.
             unsafe { abi::rtrace_marker_unregister(MARKER_ABI, *m) };
         }
+    }
+}
+
+/// Writes one record of `marker` (whose fields are `fields`) with `values` to every connected
+/// sink: encoded once, into the first sink's buffer, and copied into the others'. Called by the
+/// `emit_*` functions of `marker!`.
+#[doc(hidden)]
+pub fn emit(marker: &RawMarker, fields: &[Field<'_>], values: &[Value<'_>]) {
+    let rcu = ReadGuard::new();
+    let Ok(len) = record::encoded_len(fields, values) else {
+        return;
+    };
+    let id = marker.id.load(core::sync::atomic::Ordering::Relaxed);
+    let mut first: Option<(&RawSink, *mut u8)> = None;
+    marker.for_each_sink(&rcu, |sink| {
+        // SAFETY: a connected sink's callbacks take its own data; preemption is off (`rcu`).
+        let at = unsafe { (sink.reserve)(sink.data, id, len) };
+        if at.is_null() {
+            return;
+        }
+        match first {
+            None => {
+                // SAFETY: `reserve` returned `len` writable bytes, ours until `commit`.
+                let out = unsafe { core::slice::from_raw_parts_mut(at, len) };
+                // Cannot fail: `len` is the record's length, checked above.
+                let _ = record::encode(fields, values, out);
+                first = Some((sink, at));
+            }
+            Some((_, record)) => {
+                // SAFETY: both are `len`-byte buffers reserved from different sinks; the first
+                // is fully written and not committed yet, so still ours.
+                unsafe { core::ptr::copy_nonoverlapping(record, at, len) };
+                // SAFETY: `at` was returned by this sink's `reserve`.
+                unsafe { (sink.commit)(sink.data, at) };
+            }
+        }
+    });
+    if let Some((sink, record)) = first {
+        // SAFETY: `record` was returned by this sink's `reserve` and written.
+        unsafe { (sink.commit)(sink.data, record) };
     }
 }

@@ -40,7 +40,11 @@ fn entries_offset<T>() -> usize {
 /// changes and `ENOMEM` is returned; publishing an empty list never allocates.
 ///
 /// Entries are freed without being dropped: `T` must not need dropping (checked at compile time).
-pub fn publish<T>(slot: &AtomicPtr<T>, items: impl ExactSizeIterator<Item = T>, terminator: T) -> Result {
+pub fn publish<T>(
+    slot: &AtomicPtr<T>,
+    items: impl ExactSizeIterator<Item = T>,
+    terminator: T,
+) -> Result {
     const { assert!(!core::mem::needs_drop::<T>()) };
     let len = items.len();
     if len == 0 {
@@ -48,7 +52,9 @@ pub fn publish<T>(slot: &AtomicPtr<T>, items: impl ExactSizeIterator<Item = T>, 
         return Ok(());
     }
     let entries = Layout::array::<T>(len + 1).map_err(|_| ENOMEM)?;
-    let (layout, offset) = Layout::new::<Header>().extend(entries).map_err(|_| ENOMEM)?;
+    let (layout, offset) = Layout::new::<Header>()
+        .extend(entries)
+        .map_err(|_| ENOMEM)?;
     let raw = Kmalloc::alloc(layout, GFP_KERNEL)?;
     // SAFETY: `raw` is a fresh allocation of `layout`: a `Header`, then at `offset` room for
     // `len + 1` entries, properly aligned; at most `len` items are written, then the terminator.

@@ -22,6 +22,7 @@ pub mod probe_array;
 pub mod rcu;
 pub mod rcu_array;
 pub mod record;
+pub mod sink;
 pub mod static_key;
 pub mod tracepoint;
 

@@ -7,7 +7,9 @@
 //! registers a bad declaration and returns the core's answer as the write's error:
 //! `name`, `fields` (33), `type` (unknown kind), `duplicate` (two fields of one name), `size`
 //! (a `char[0]`), `large` (records over 64 KiB), `exists` (a second `test:sched_switch`),
-//! `abi` (a caller of another marker ABI version).
+//! `abi` (a caller of another marker ABI version). `emit max`, `emit min` and `emit switch` emit
+//! `test:all_types` with every field at its maximum (arrays and strings over-long, to be
+//! truncated) or minimum (empty), and `test:sched_switch` with fixed values.
 
 use core::ffi::c_char;
 
@@ -61,9 +63,6 @@ crate::marker! {
     /// No field at all.
     pub other:empty {}
 
-    /// Refused: two fields with one name.
-    pub test:duplicate { a: u8, a: u16 }
-
     /// Refused: an empty array.
     pub test:zero_size { c: char[0] }
 
@@ -91,6 +90,13 @@ static UNKNOWN_FIELD: [RawField; 1] = [RawField {
 }];
 static UNKNOWN_TYPE: RawMarker = RawMarker::new("test\0", "unknown_type\0", &UNKNOWN_FIELD);
 
+/// Refused: two fields with one name (`marker!` already refuses it at compile time).
+static DUPLICATE_FIELDS: [RawField; 2] = [
+    RawField::new("a\0", FieldType::U8),
+    RawField::new("a\0", FieldType::U16),
+];
+static DUPLICATE_FIELD: RawMarker = RawMarker::new("test\0", "duplicate\0", &DUPLICATE_FIELDS);
+
 /// Refused: a second marker named `test:sched_switch`.
 static SECOND: RawMarker = RawMarker::new("test\0", "sched_switch\0", &[]);
 
@@ -98,7 +104,7 @@ fn bad(case: &str) -> Result {
     static NAME: &[&RawMarker] = &[&BAD_NAME];
     static FIELDS: &[&RawMarker] = &[&TOO_MANY];
     static TYPE: &[&RawMarker] = &[&UNKNOWN_TYPE];
-    static DUPLICATE: &[&RawMarker] = &[&__marker_test_duplicate];
+    static DUPLICATE: &[&RawMarker] = &[&DUPLICATE_FIELD];
     static SIZE: &[&RawMarker] = &[&__marker_test_zero_size];
     static LARGE: &[&RawMarker] = &[&__marker_test_too_large];
     static EXISTS: &[&RawMarker] = &[&SECOND];
@@ -129,6 +135,42 @@ fn bad(case: &str) -> Result {
     Err(EIO)
 }
 
+fn emit(case: &str) -> Result {
+    match case {
+        "max" => emit_test_all_types(
+            u8::MAX,
+            u16::MAX,
+            u32::MAX,
+            u64::MAX,
+            i8::MAX,
+            i16::MAX,
+            i32::MAX,
+            i64::MAX,
+            true,
+            b"0123456789abcdefXYZ",
+            &[b'x'; 40],
+            &[0xab; 10],
+        ),
+        "min" => emit_test_all_types(
+            0,
+            0,
+            0,
+            0,
+            i8::MIN,
+            i16::MIN,
+            i32::MIN,
+            i64::MIN,
+            false,
+            b"",
+            b"",
+            b"",
+        ),
+        "switch" => emit_test_sched_switch(b"rtrace", 42, 120, 1, b"swapper/0", 0, 120),
+        _ => return Err(EINVAL),
+    }
+    Ok(())
+}
+
 #[no_mangle]
 extern "C" fn rtrace_marker_test_control_write(
     _file: *mut bindings::file,
@@ -140,6 +182,7 @@ extern "C" fn rtrace_marker_test_control_write(
     let result = rtrace::debugfs::user_text(buf, len, &mut text).and_then(|text| {
         match text.split_once(' ') {
             Some(("bad", case)) => bad(case),
+            Some(("emit", case)) => emit(case),
             _ => Err(EINVAL),
         }
     });

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rtrace_sink_test: a sink that keeps the first 64 records it receives, for the in-VM tests
+//! (tests/vm/marker.t).
+//!
+//! `/sys/kernel/debug/rtrace_sink_test/control` takes `connect SUBSYSTEM EVENT`,
+//! `disconnect SUBSYSTEM EVENT` (the core's answer is the write's error) and `clear`;
+//! `records` shows one line per committed record, `ID LEN HEX`, then `dropped=N`.
+
+use core::cell::UnsafeCell;
+use core::ffi::{c_char, c_int, c_void, CStr};
+use core::fmt::Write;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+#[path = "../../rust/rtrace.rs"]
+mod rtrace;
+
+use rtrace::abi::RawSink;
+use rtrace::debugfs::{Dir, SeqFile};
+use rtrace::sink::{self, Registration, Sink};
+
+module! {
+    type: SinkTest,
+    name: "rtrace_sink_test",
+    author: "rtrace developers",
+    description: "rtrace test sink: keeps the records it receives",
+    license: "GPL",
+}
+
+const SLOTS: usize = 64;
+const SLOT_SIZE: usize = 512;
+
+struct Slot {
+    data: UnsafeCell<[u8; SLOT_SIZE]>,
+    id: AtomicU32,
+    reserved: AtomicUsize,
+    /// The record's length once committed, 0 before.
+    committed: AtomicUsize,
+}
+
+struct TestSink {
+    next: AtomicUsize,
+    slots: [Slot; SLOTS],
+    dropped: AtomicU64,
+}
+
+// SAFETY: each slot's data is written only by the one `reserve` caller that got its index
+// (`next` hands each index out once) and read only after `committed` is published.
+unsafe impl Sync for TestSink {}
+
+static SINK: TestSink = TestSink {
+    next: AtomicUsize::new(0),
+    slots: [const {
+        Slot {
+            data: UnsafeCell::new([0; SLOT_SIZE]),
+            id: AtomicU32::new(0),
+            reserved: AtomicUsize::new(0),
+            committed: AtomicUsize::new(0),
+        }
+    }; SLOTS],
+    dropped: AtomicU64::new(0),
+};
+
+impl Sink for TestSink {
+    fn reserve(&self, id: u32, len: usize) -> Option<NonNull<u8>> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        let Some(slot) = self.slots.get(i).filter(|_| len <= SLOT_SIZE) else {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        slot.id.store(id, Ordering::Relaxed);
+        slot.reserved.store(len, Ordering::Relaxed);
+        NonNull::new(slot.data.get().cast())
+    }
+
+    fn commit(&self, record: NonNull<u8>) {
+        if let Some(slot) = self
+            .slots
+            .iter()
+            .find(|s| s.data.get().cast() == record.as_ptr())
+        {
+            slot.committed
+                .store(slot.reserved.load(Ordering::Relaxed), Ordering::Release);
+        }
+    }
+}
+
+static RAW: RawSink = sink::raw_sink(c"test", &SINK);
+
+fn clear() {
+    for slot in SINK.slots.iter() {
+        slot.committed.store(0, Ordering::Relaxed);
+    }
+    SINK.dropped.store(0, Ordering::Relaxed);
+    SINK.next.store(0, Ordering::Release);
+}
+
+/// `text` as a NUL-terminated name in `buf`.
+fn cname<'a>(text: &str, buf: &'a mut [u8; 65]) -> Result<&'a CStr> {
+    let bytes = text.as_bytes();
+    if bytes.len() >= buf.len() {
+        return Err(EINVAL);
+    }
+    buf[..bytes.len()].copy_from_slice(bytes);
+    buf[bytes.len()] = 0;
+    CStr::from_bytes_with_nul(&buf[..=bytes.len()]).map_err(|_| EINVAL)
+}
+
+fn command(text: &str) -> Result {
+    let mut words = text.split_whitespace();
+    let (mut a, mut b) = ([0u8; 65], [0u8; 65]);
+    match (words.next(), words.next(), words.next()) {
+        (Some("connect"), Some(s), Some(e)) => {
+            sink::connect(c"test", cname(s, &mut a)?, cname(e, &mut b)?)
+        }
+        (Some("disconnect"), Some(s), Some(e)) => {
+            sink::disconnect(c"test", cname(s, &mut a)?, cname(e, &mut b)?)
+        }
+        (Some("clear"), None, None) => {
+            clear();
+            Ok(())
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+#[no_mangle]
+extern "C" fn rtrace_sink_test_control_write(
+    _file: *mut bindings::file,
+    buf: *const c_char,
+    len: usize,
+    _ppos: *mut bindings::loff_t,
+) -> isize {
+    let mut text = [0u8; 160];
+    match rtrace::debugfs::user_text(buf, len, &mut text).and_then(command) {
+        Ok(()) => len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+#[no_mangle]
+extern "C" fn rtrace_sink_test_records_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+    // SAFETY: `m` is the seq_file of this show callback, used only during it.
+    let mut out = unsafe { SeqFile::from_raw(m) };
+    for slot in SINK.slots.iter() {
+        let len = slot.committed.load(Ordering::Acquire);
+        if len == 0 {
+            continue;
+        }
+        // SAFETY: a committed slot is no longer written (until `clear`, which tests do not run
+        // while reading), and `len <= SLOT_SIZE`.
+        let data = unsafe { &(&*slot.data.get())[..len] };
+        let _ = write!(out, "{} {} ", slot.id.load(Ordering::Relaxed), len);
+        for byte in data {
+            let _ = write!(out, "{byte:02x}");
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "dropped={}", SINK.dropped.load(Ordering::Relaxed));
+    0
+}
+
+// The dentry pointers are opaque here, never dereferenced.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn rtrace_sink_test_create_files(dir: *mut bindings::dentry) -> *mut bindings::dentry;
+}
+
+struct SinkTest {
+    _dir: Dir,
+    _sink: Registration,
+}
+
+impl kernel::Module for SinkTest {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let sink = Registration::new(&RAW, &crate::THIS_MODULE)?;
+        let dir = Dir::new(c"rtrace_sink_test", None)?;
+        // SAFETY: `dir` is a live debugfs directory; the files go with it.
+        kernel::error::from_err_ptr(unsafe { rtrace_sink_test_create_files(dir.as_ptr()) })?;
+        Ok(Self {
+            _dir: dir,
+            _sink: sink,
+        })
+    }
+}
