@@ -14,6 +14,7 @@
 pub mod abi;
 pub mod debugfs;
 pub mod declaration;
+pub mod kernel_tracepoint;
 pub mod kthread;
 pub mod kvec;
 pub mod marker;
@@ -24,6 +25,7 @@ pub mod rcu_array;
 pub mod record;
 pub mod sink;
 pub mod static_key;
+pub mod task;
 pub mod tracepoint;
 
 // Sites call probes through a function pointer of the declaration's type whose first parameter is

@@ -10,6 +10,7 @@
 #include <linux/preempt.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
+#include <linux/tracepoint.h>
 
 #include "shim.h"
 
@@ -41,4 +42,10 @@ void rtrace_set_current_state_interruptible(void)
 void rtrace_set_current_state_running(void)
 {
 	__set_current_state(TASK_RUNNING);
+}
+
+/* rust/kernel_tracepoint.rs: synchronize() */
+void rtrace_tracepoint_synchronize_unregister(void)
+{
+	tracepoint_synchronize_unregister();
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! rtrace_sink_test: a sink that keeps the first 64 records it receives, for the in-VM tests
+//! rtrace_sink_test: a sink that keeps the first 512 records it receives, for the in-VM tests
 //! (tests/vm/marker.t).
 //!
 //! `/sys/kernel/debug/rtrace_sink_test/control` takes `connect SUBSYSTEM EVENT`,
@@ -31,8 +31,8 @@ module! {
     license: "GPL",
 }
 
-const SLOTS: usize = 64;
-const SLOT_SIZE: usize = 512;
+const SLOTS: usize = 512;
+const SLOT_SIZE: usize = 256;
 
 struct Slot {
     data: UnsafeCell<[u8; SLOT_SIZE]>,

@@ -40,3 +40,13 @@ loaded() { grep -q "^$1 " /proc/modules; }
 # dmesg_has PATTERN: the kernel log since the test file started contains PATTERN (grep -E).
 dmesg_mark() { dmesg_start=$(dmesg | wc -l); }
 dmesg_has() { dmesg | tail -n +"$((${dmesg_start:-0} + 1))" | grep -Eq "$1"; }
+
+# le32 N: N as the hex of a little-endian 32-bit integer, as in marker records.
+le32() { printf '%08x' "$1" | sed 's/\(..\)\(..\)\(..\)\(..\)/\4\3\2\1/'; }
+# comm16 NAME: NAME as the hex of a NUL-padded 16-byte char array, as in marker records.
+comm16() {
+	h=$(printf '%s' "$1" | od -An -tx1 | tr -d ' \n')
+	printf '%-32s' "$h" | tr ' ' 0
+}
+# marker_id SUBSYSTEM EVENT: the marker's id, from its format file.
+marker_id() { sed -n 's/^ID: //p' "$DEBUGFS/rtrace/markers/$1/$2/format"; }
