@@ -2,18 +2,31 @@
 /*
  * rtrace_bench_c: the comparison anchor of `make bench`. The same measurements as
  * bench/bench.rs, on a C tracepoint (DECLARE_TRACE/DEFINE_TRACE) with the same argument, in the
- * same VM run: a disabled site, then 1, 2 and 4 empty probes. Results go to the kernel log as
+ * same VM run: a disabled site, then 1, 2 and 4 empty probes; and an empty probe on a tracepoint
+ * of sched_switch's prototype, beside which bench.rs measures the bridge's sched_switch probe.
+ * Results go to the kernel log as
  * "rtrace_bench_c: case=... ps_per_call=..." lines, read by bench/run.sh.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 
 DECLARE_TRACE(rtrace_bench_c, TP_PROTO(u32 seq), TP_ARGS(seq));
 DEFINE_TRACE(rtrace_bench_c, TP_PROTO(u32 seq), TP_ARGS(seq));
+
+/* The prototype of the kernel's sched_switch, for its probes (bench/bench.rs). */
+DECLARE_TRACE(rtrace_bench_c_switch,
+	      TP_PROTO(bool preempt, struct task_struct *prev, struct task_struct *next,
+		       unsigned int prev_state),
+	      TP_ARGS(preempt, prev, next, prev_state));
+DEFINE_TRACE(rtrace_bench_c_switch,
+	     TP_PROTO(bool preempt, struct task_struct *prev, struct task_struct *next,
+		      unsigned int prev_state),
+	     TP_ARGS(preempt, prev, next, prev_state));
 
 #define CALLS 10000000
 
@@ -23,7 +36,40 @@ static void empty_probe(void *data, u32 seq)
 {
 }
 
-static u64 run(void)
+static void empty_switch_probe(void *data, bool preempt, struct task_struct *prev,
+			       struct task_struct *next, unsigned int prev_state)
+{
+}
+
+/*
+ * Picoseconds per call of a sched_switch-shaped tracepoint with `probe` as its only probe (or an
+ * empty C probe for NULL): the cost of a bridge probe beside an empty one, measured alike.
+ */
+u64 rtrace_bench_c_switch_cost(void *probe);
+u64 rtrace_bench_c_switch_cost(void *probe)
+{
+	u64 start, end;
+	u32 i;
+	int ret;
+
+	if (!probe)
+		probe = empty_switch_probe;
+	ret = tracepoint_probe_register(&__tracepoint_rtrace_bench_c_switch, probe, NULL);
+	if (ret)
+		return 0;
+	preempt_disable();
+	start = ktime_get_ns();
+	for (i = 0; i < CALLS; i++)
+		trace_rtrace_bench_c_switch(false, current, current, 0);
+	end = ktime_get_ns();
+	preempt_enable();
+	tracepoint_probe_unregister(&__tracepoint_rtrace_bench_c_switch, probe, NULL);
+	tracepoint_synchronize_unregister();
+	return (end - start) * 1000 / CALLS;
+}
+EXPORT_SYMBOL_GPL(rtrace_bench_c_switch_cost);
+
+static noinline u64 run(void)
 {
 	u64 start, end;
 	u32 i;
@@ -53,6 +99,7 @@ static int __init bench_c_init(void)
 			unregister_trace_rtrace_bench_c(empty_probe, &data[i]);
 		tracepoint_synchronize_unregister();
 	}
+	pr_info("case=switch_probe ps_per_call=%llu\n", rtrace_bench_c_switch_cost(NULL));
 	return 0;
 }
 

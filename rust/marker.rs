@@ -18,6 +18,10 @@
 //! let markers = crate::register_markers!(sample:sched_switch)?;
 //! ```
 //!
+//! Each marker gets `emit_SUBSYSTEM_EVENT(fields...)` and `enabled_SUBSYSTEM_EVENT()`, both a
+//! NOP while no sink is connected; a probe that must work to gather the fields checks the latter
+//! first.
+//!
 //! Field types: `u8`, `u16`, `u32`, `u64`, `i8`, `i16`, `i32`, `i64`, `bool`, `char[N]` (a
 //! fixed, NUL-padded array such as a task's comm), `str[N]` (a string of at most N bytes) and
 //! `bytes[N]` (at most N bytes); the record layout is rust/record.rs's.
@@ -192,16 +196,24 @@ macro_rules! marker {
                 }
             ),*];
 
+            /// Whether a sink is connected to the marker: a NOP while none is. Probes check it
+            /// before they gather the fields.
+            #[inline(always)]
+            #[allow(dead_code, unreachable_pub)]
+            $vis fn [<enabled_ $subsystem _ $event>]() -> bool {
+                $crate::static_branch_unlikely!(
+                    [<__marker_ $subsystem _ $event>],
+                    ::core::mem::offset_of!($crate::rtrace::abi::RawMarker, key)
+                )
+            }
+
             $(#[$meta])*
             ///
             /// A NOP while no sink is connected to the marker.
             #[inline(always)]
             #[allow(dead_code, unreachable_pub, clippy::too_many_arguments)]
             $vis fn [<emit_ $subsystem _ $event>]($($field: $crate::__marker_arg_type!($kind $([$n])?)),*) {
-                if $crate::static_branch_unlikely!(
-                    [<__marker_ $subsystem _ $event>],
-                    ::core::mem::offset_of!($crate::rtrace::abi::RawMarker, key)
-                ) {
+                if [<enabled_ $subsystem _ $event>]() {
                     [<__do_emit_ $subsystem _ $event>]($($field),*);
                 }
             }

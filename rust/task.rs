@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What probes read of a task for markers: pid, comm, priority, state, as ftrace's sched events
-//! record them.
+//! What probes read of a task for markers: comm, pid, priority and state, as ftrace's sched
+//! events record them.
 //!
 //! C header: [`include/linux/sched.h`](srctree/include/linux/sched.h)
 
@@ -16,6 +16,8 @@ pub struct Fields {
     pub pid: i32,
     /// `task->prio`.
     pub prio: i32,
+    /// `task->__state` (`TASK_RUNNING` 0, `TASK_INTERRUPTIBLE` 1, ...).
+    pub state: u32,
 }
 
 /// The fields of `task`, a live task (the caller holds it: a tracepoint argument, `current`).
@@ -32,6 +34,7 @@ pub unsafe fn fields(task: *const bindings::task_struct) -> Fields {
             comm: core::ptr::read_volatile(core::ptr::addr_of!((*task).comm)),
             pid: (*task).pid,
             prio: (*task).prio,
+            state: core::ptr::read_volatile(core::ptr::addr_of!((*task).__state)),
         }
     }
 }

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The `sched:*` markers of the bridge: what userspace sees of the kernel's scheduler
-//! tracepoints (include/trace/events/sched.h), in basic types.
+//! The kernel's scheduler tracepoints (include/trace/events/sched.h) as `sched:*` markers: the
+//! markers, in basic types, and the probes that translate each tracepoint's arguments into them.
+
+use core::ffi::{c_uint, c_void};
+
+use kernel::bindings::{self, task_struct};
+
+use crate::rtrace::task::fields;
 
 crate::marker! {
     /// A context switch: `prev` leaves the CPU for `next` (`prev_state` is `prev->__state`).
@@ -51,4 +57,107 @@ crate::marker! {
         pid: i32,
         prio: i32,
     }
+}
+
+// The probes. Each is called by the kernel's tracepoint with its `TP_PROTO`, preceded by the
+// (unused) data pointer; the task pointers are live for the call.
+
+/// `sched_switch(bool preempt, struct task_struct *prev, struct task_struct *next,
+/// unsigned int prev_state)`
+///
+/// # Safety
+///
+/// Called by the `sched_switch` tracepoint.
+pub(crate) unsafe extern "C" fn probe_sched_switch(
+    _data: *mut c_void,
+    _preempt: bool,
+    prev: *mut task_struct,
+    next: *mut task_struct,
+    prev_state: c_uint,
+) {
+    if !enabled_sched_sched_switch() {
+        return;
+    }
+    // SAFETY: the scheduler passes the two live tasks it switches between.
+    let (p, n) = unsafe { (fields(prev), fields(next)) };
+    emit_sched_sched_switch(&p.comm, p.pid, p.prio, prev_state, &n.comm, n.pid, n.prio);
+}
+
+/// `sched_wakeup(struct task_struct *p)`
+///
+/// # Safety
+///
+/// Called by the `sched_wakeup` tracepoint.
+pub(crate) unsafe extern "C" fn probe_sched_wakeup(_data: *mut c_void, p: *mut task_struct) {
+    if !enabled_sched_sched_wakeup() {
+        return;
+    }
+    // SAFETY: `p` is the live task being woken.
+    let t = unsafe { fields(p) };
+    emit_sched_sched_wakeup(&t.comm, t.pid, t.prio);
+}
+
+/// `sched_wakeup_new(struct task_struct *p)`
+///
+/// # Safety
+///
+/// Called by the `sched_wakeup_new` tracepoint.
+pub(crate) unsafe extern "C" fn probe_sched_wakeup_new(_data: *mut c_void, p: *mut task_struct) {
+    if !enabled_sched_sched_wakeup_new() {
+        return;
+    }
+    // SAFETY: `p` is the live task being woken.
+    let t = unsafe { fields(p) };
+    emit_sched_sched_wakeup_new(&t.comm, t.pid, t.prio);
+}
+
+/// `sched_process_fork(struct task_struct *parent, struct task_struct *child)`
+///
+/// # Safety
+///
+/// Called by the `sched_process_fork` tracepoint.
+pub(crate) unsafe extern "C" fn probe_sched_process_fork(
+    _data: *mut c_void,
+    parent: *mut task_struct,
+    child: *mut task_struct,
+) {
+    if !enabled_sched_sched_process_fork() {
+        return;
+    }
+    // SAFETY: both tasks are live during fork.
+    let (p, c) = unsafe { (fields(parent), fields(child)) };
+    emit_sched_sched_process_fork(&p.comm, p.pid, &c.comm, c.pid);
+}
+
+/// `sched_process_exec(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)`
+///
+/// # Safety
+///
+/// Called by the `sched_process_exec` tracepoint.
+pub(crate) unsafe extern "C" fn probe_sched_process_exec(
+    _data: *mut c_void,
+    p: *mut task_struct,
+    old_pid: bindings::pid_t,
+    _bprm: *mut c_void,
+) {
+    if !enabled_sched_sched_process_exec() {
+        return;
+    }
+    // SAFETY: `p` is the live task that exec'd.
+    let t = unsafe { fields(p) };
+    emit_sched_sched_process_exec(&t.comm, t.pid, old_pid);
+}
+
+/// `sched_process_exit(struct task_struct *p)`
+///
+/// # Safety
+///
+/// Called by the `sched_process_exit` tracepoint.
+pub(crate) unsafe extern "C" fn probe_sched_process_exit(_data: *mut c_void, p: *mut task_struct) {
+    if !enabled_sched_sched_process_exit() {
+        return;
+    }
+    // SAFETY: `p` is the exiting task, live during the call.
+    let t = unsafe { fields(p) };
+    emit_sched_sched_process_exit(&t.comm, t.pid, t.prio);
 }

@@ -5,8 +5,8 @@
 For each entry of a module's __jump_table (struct jump_entry: code, target, key; each relative
 to itself, resolved here through the entry's relocations), the site must be the 5-byte NOP
 0f 1f 44 00 00 in .text, the target must lie in .text, and the key must be the `key` field of a
-tracepoint static (`__tracepoint_*`, field at KEY_OFFSET). Modules listed with a count must have
-exactly that many sites.
+tracepoint static (`__tracepoint_*`) or of a marker static (`__marker_*`), at the offsets of
+KEY_OFFSETS. Modules listed with a count must have exactly that many sites.
 
 Usage: jump_sites.py MODULE.ko[:SITES] ...
 """
@@ -14,7 +14,9 @@ import struct
 import sys
 
 NOP5 = bytes([0x0F, 0x1F, 0x44, 0x00, 0x00])
-KEY_OFFSET = 16  # offset_of!(RawTracepoint, key): after the name and signature pointers
+# offset_of!(RawTracepoint, key): after the name and signature pointers; offset_of!(RawMarker,
+# key): after subsystem, event, fields, nfields and id.
+KEY_OFFSETS = {"__tracepoint_": 16, "__marker_": 32}
 R_X86_64_PC32 = 2
 R_X86_64_PC64 = 24
 
@@ -105,10 +107,10 @@ def check(path, want):
         ok = False
         if key_t == R_X86_64_PC64:
             section = syms[key_sym][1]
-            addr = syms[key_sym][2] + key_at - KEY_OFFSET
-            ok = any(s[1] == section and s[2] == addr and "__tracepoint_" in s[0]
-                     for s in syms)
-        yield ok, f"{name}: site {e} uses the key of a tracepoint static"
+            addr = syms[key_sym][2] + key_at
+            ok = any(s[1] == section and s[2] == addr - off and prefix in s[0]
+                     for s in syms for prefix, off in KEY_OFFSETS.items())
+        yield ok, f"{name}: site {e} uses the key of a tracepoint or marker static"
 
 
 def main(args):

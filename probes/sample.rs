@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rtrace_probe_sample: the sample subsystem's tracepoints (samples/sched_trace.rs) turned into
+//! the `sample:*` markers, with the comm, pid, priority and state of the tasks involved.
+
+use kernel::prelude::*;
+use kernel::task::Task;
+
+#[path = "../rust/rtrace.rs"]
+mod rtrace;
+
+#[path = "../samples/sched_trace.rs"]
+mod sched_trace;
+
+use rtrace::marker::Markers;
+use rtrace::task;
+use sched_trace::*;
+
+module! {
+    type: SampleProbe,
+    name: "rtrace_probe_sample",
+    author: "rtrace developers",
+    description: "rtrace probe module: the sample subsystem's tracepoints as markers",
+    license: "GPL",
+}
+
+crate::marker! {
+    /// The sample ring's token passes from `prev` to `next`.
+    pub sample:sched_switch {
+        prev_comm: char[16],
+        prev_pid: i32,
+        prev_prio: i32,
+        prev_state: u32,
+        next_comm: char[16],
+        next_pid: i32,
+        next_prio: i32,
+    }
+
+    /// A ring thread is woken up to take the token.
+    pub sample:sched_wakeup {
+        comm: char[16],
+        pid: i32,
+        prio: i32,
+        state: u32,
+    }
+}
+
+fn on_switch(_: &(), prev: &Task, next: &Task) {
+    if !enabled_sample_sched_switch() {
+        return;
+    }
+    let (p, n) = (task::of(prev), task::of(next));
+    emit_sample_sched_switch(&p.comm, p.pid, p.prio, p.state, &n.comm, n.pid, n.prio);
+}
+
+fn on_wakeup(_: &(), woken: &Task) {
+    if !enabled_sample_sched_wakeup() {
+        return;
+    }
+    let t = task::of(woken);
+    emit_sample_sched_wakeup(&t.comm, t.pid, t.prio, t.state);
+}
+
+struct SampleProbe {
+    _markers: Markers,
+}
+
+impl kernel::Module for SampleProbe {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let markers = crate::register_markers!(sample:sched_switch, sample:sched_wakeup)?;
+        register_trace_sched_switch(on_switch, &())?;
+        if let Err(e) = register_trace_sched_wakeup(on_wakeup, &()) {
+            let _ = unregister_trace_sched_switch(on_switch, &());
+            rtrace::tracepoint::synchronize_unregister();
+            return Err(e);
+        }
+        Ok(Self { _markers: markers })
+    }
+}
+
+impl Drop for SampleProbe {
+    fn drop(&mut self) {
+        // The probes go, and no CPU runs them any more, before the markers they emit.
+        let _ = unregister_trace_sched_switch(on_switch, &());
+        let _ = unregister_trace_sched_wakeup(on_wakeup, &());
+        rtrace::tracepoint::synchronize_unregister();
+    }
+}
