@@ -8,10 +8,7 @@
 //! registered. Every function here runs under `rtrace_markers_mutex` (the [`Guard`] of
 //! [`lock`]).
 
-use core::cell::UnsafeCell;
 use core::ffi::CStr;
-use core::marker::PhantomData;
-use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::bindings;
@@ -21,6 +18,7 @@ use crate::debugfs;
 use crate::rtrace::abi::{self, RawMarker, RawSink, NULL_SINK};
 use crate::rtrace::debugfs::Dir;
 use crate::rtrace::declaration::valid_name;
+use crate::rtrace::global_lock::{GlobalLock, Guard};
 use crate::rtrace::kvec;
 use crate::rtrace::module::name as module_name;
 use crate::rtrace::rcu_array;
@@ -67,57 +65,37 @@ pub(crate) struct Registry {
     last_id: u32,
 }
 
+// SAFETY: the raw pointers in the registry are to modules, tracepoints, markers, sinks and
+// dentries that stay valid while registered, whichever task holds the registry's mutex.
+unsafe impl Send for Registry {}
+
 /// The registry. Protected by rtrace_markers_mutex.
-struct Global(UnsafeCell<Registry>);
-
-// SAFETY: the registry is only reached through `lock()`, which holds the mutex.
-unsafe impl Sync for Global {}
-
-static REGISTRY: Global = Global(UnsafeCell::new(Registry {
-    markers: KVec::new(),
-    subsystems: KVec::new(),
-    sinks: KVec::new(),
-    connections: KVec::new(),
-    root: core::ptr::null_mut(),
-    last_id: 0,
-}));
-
-extern "C" {
-    fn rtrace_markers_lock();
-    fn rtrace_markers_unlock();
-}
-
-/// Holds `rtrace_markers_mutex`, and with it the registry. Not `Send`: a mutex is released by
-/// the task that took it.
-pub(crate) struct Guard(PhantomData<*mut ()>);
+static REGISTRY: GlobalLock<Registry> = {
+    extern "C" {
+        fn rtrace_markers_lock();
+        fn rtrace_markers_unlock();
+    }
+    // SAFETY: the shim's `mutex_lock()` and `mutex_unlock()` of rtrace_markers_mutex, which protects
+    // nothing else.
+    unsafe {
+        GlobalLock::new(
+            Registry {
+                markers: KVec::new(),
+                subsystems: KVec::new(),
+                sinks: KVec::new(),
+                connections: KVec::new(),
+                root: core::ptr::null_mut(),
+                last_id: 0,
+            },
+            rtrace_markers_lock,
+            rtrace_markers_unlock,
+        )
+    }
+};
 
 /// Takes the registry mutex (sleeps).
-pub(crate) fn lock() -> Guard {
-    // SAFETY: plain mutex_lock of a static mutex from process context; `Guard` unlocks it.
-    unsafe { rtrace_markers_lock() };
-    Guard(PhantomData)
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        // SAFETY: the guard's existence means this thread holds the mutex.
-        unsafe { rtrace_markers_unlock() };
-    }
-}
-
-impl Deref for Guard {
-    type Target = Registry;
-    fn deref(&self) -> &Registry {
-        // SAFETY: the mutex is held for the guard's lifetime, so nothing else accesses it.
-        unsafe { &*REGISTRY.0.get() }
-    }
-}
-
-impl DerefMut for Guard {
-    fn deref_mut(&mut self) -> &mut Registry {
-        // SAFETY: as in `deref`; `&mut self` makes this the only reference.
-        unsafe { &mut *REGISTRY.0.get() }
-    }
+pub(crate) fn lock() -> Guard<'static, Registry> {
+    REGISTRY.lock()
 }
 
 /// The subsystem, event and fields of `raw`, read into `fields`; returns the number of fields,

@@ -14,6 +14,7 @@
 pub mod abi;
 pub mod debugfs;
 pub mod declaration;
+pub mod global_lock;
 pub mod kernel_tracepoint;
 pub mod kthread;
 pub mod kvec;

@@ -10,10 +10,7 @@
 //!
 //! Every function here runs under `rtrace_tracepoints_mutex` (the [`Guard`] of [`lock`]).
 
-use core::cell::UnsafeCell;
 use core::ffi::{c_void, CStr};
-use core::marker::PhantomData;
-use core::ops::{Deref, DerefMut};
 
 use kernel::bindings;
 use kernel::prelude::*;
@@ -21,6 +18,7 @@ use kernel::prelude::*;
 use crate::probes;
 use crate::rtrace::abi::{RawTracepoint, NAME_MAX, SIGNATURE_MAX};
 use crate::rtrace::declaration::{normalize_signature, valid_name};
+use crate::rtrace::global_lock::{GlobalLock, Guard};
 use crate::rtrace::kvec;
 use crate::rtrace::probe_array::{self, AddError, Probe};
 
@@ -64,52 +62,32 @@ pub(crate) struct Registry {
     pub(crate) entries: KVec<Entry>,
 }
 
+// SAFETY: the raw pointers in the registry are to modules, tracepoints, markers, sinks and
+// dentries that stay valid while registered, whichever task holds the registry's mutex.
+unsafe impl Send for Registry {}
+
 /// The registry. Protected by rtrace_tracepoints_mutex.
-struct Global(UnsafeCell<Registry>);
-
-// SAFETY: the registry is only reached through `lock()`, which holds the mutex.
-unsafe impl Sync for Global {}
-
-static REGISTRY: Global = Global(UnsafeCell::new(Registry {
-    entries: KVec::new(),
-}));
-
-extern "C" {
-    fn rtrace_tracepoints_lock();
-    fn rtrace_tracepoints_unlock();
-}
-
-/// Holds `rtrace_tracepoints_mutex`, and with it the registry. Not `Send`: a mutex is released by
-/// the task that took it.
-pub(crate) struct Guard(PhantomData<*mut ()>);
+static REGISTRY: GlobalLock<Registry> = {
+    extern "C" {
+        fn rtrace_tracepoints_lock();
+        fn rtrace_tracepoints_unlock();
+    }
+    // SAFETY: the shim's `mutex_lock()` and `mutex_unlock()` of rtrace_tracepoints_mutex, which protects
+    // nothing else.
+    unsafe {
+        GlobalLock::new(
+            Registry {
+                entries: KVec::new(),
+            },
+            rtrace_tracepoints_lock,
+            rtrace_tracepoints_unlock,
+        )
+    }
+};
 
 /// Takes the registry mutex (sleeps).
-pub(crate) fn lock() -> Guard {
-    // SAFETY: plain mutex_lock of a static mutex from process context; `Guard` unlocks it.
-    unsafe { rtrace_tracepoints_lock() };
-    Guard(PhantomData)
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        // SAFETY: the guard's existence means this thread holds the mutex.
-        unsafe { rtrace_tracepoints_unlock() };
-    }
-}
-
-impl Deref for Guard {
-    type Target = Registry;
-    fn deref(&self) -> &Registry {
-        // SAFETY: the mutex is held for the guard's lifetime, so nothing else accesses it.
-        unsafe { &*REGISTRY.0.get() }
-    }
-}
-
-impl DerefMut for Guard {
-    fn deref_mut(&mut self) -> &mut Registry {
-        // SAFETY: as in `deref`; `&mut self` makes this the only reference.
-        unsafe { &mut *REGISTRY.0.get() }
-    }
+pub(crate) fn lock() -> Guard<'static, Registry> {
+    REGISTRY.lock()
 }
 
 pub(crate) use crate::rtrace::module::name as module_name;
