@@ -94,9 +94,9 @@ impl RawTracepoint {
             return;
         }
         loop {
-            // SAFETY: by the type invariant, a non-null `probes` is an array ended by a null
-            // `func`, kept alive until a grace period after it is replaced; `_rcu` holds off that
-            // grace period. `entry` never goes past the terminator.
+            // By the type invariant, a non-null `probes` is an array ended by a null `func`,
+            // kept alive until a grace period after it is replaced; `_rcu` holds off that period.
+            // SAFETY: so `entry`, which never goes past the terminator, is in a live array.
             let (func, data) = unsafe { ((*entry).func.load(Ordering::Relaxed), (*entry).data) };
             if func.is_null() {
                 break;
@@ -235,10 +235,10 @@ impl RawMarker {
             return;
         }
         loop {
-            // SAFETY: a non-null `sinks` is an array ended by a null sink, kept alive until a
-            // grace period after it is replaced, which `_rcu` holds off; `entry` stops at the
-            // terminator. A listed sink stays registered (hence alive) until a grace period after
-            // it is removed from every array.
+            // A non-null `sinks` is an array ended by a null sink, kept alive until a grace
+            // period after it is replaced, which `_rcu` holds off; a listed sink stays registered
+            // (hence alive) until a grace period after it is removed from every array.
+            // SAFETY: so `entry`, which stops at the terminator, and its sink are alive.
             let sink = unsafe { (*entry).sink.load(Ordering::Relaxed) };
             if sink.is_null() {
                 break;

@@ -98,9 +98,9 @@ impl SeqFile {
 
 impl fmt::Write for SeqFile {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        // SAFETY: by `from_raw`'s contract `self.0` is the live `seq_file` of this callback;
-        // `s` is valid for `s.len()` bytes. Overflow is handled by seq_file, which calls `show`
-        // again with a larger buffer, so the return value needs no check.
+        // Overflow is handled by seq_file, which calls `show` again with a larger buffer, so
+        // the return value needs no check.
+        // SAFETY: `self.0` is this callback's live `seq_file` (`from_raw`); `s` is `s.len()` bytes.
         unsafe { bindings::seq_write(self.0, s.as_ptr().cast(), s.len()) };
         Ok(())
     }

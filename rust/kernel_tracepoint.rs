@@ -95,9 +95,9 @@ impl Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        // SAFETY: registered by `new`. Unregistering may fail only for lack of memory, in which
-        // case the kernel replaces the probe by a stub in place: either way it is not called
-        // after `synchronize`.
+        // Unregistering may fail only for lack of memory, in which case the kernel replaces the
+        // probe by a stub in place: either way it is not called after `synchronize`.
+        // SAFETY: the probe was registered on `tp` by `new`.
         unsafe { tracepoint_probe_unregister(self.tp, self.probe, core::ptr::null_mut()) };
     }
 }

@@ -27,9 +27,9 @@ mod preempt {
 
     #[inline(always)]
     pub(super) fn disable() {
-        // SAFETY: increments this CPU's preemption count (a per-CPU `int` at `%gs:pcpu_hot +
-        // COUNT`) in one instruction, which cannot be split by preemption; as `barrier()` in C,
-        // the asm is a compiler memory barrier (no `nomem`).
+        // One instruction increments this CPU's preemption count (a per-CPU `int` at
+        // `%gs:pcpu_hot + COUNT`); as `barrier()` in C, the asm is a compiler memory barrier.
+        // SAFETY: exactly `preempt_disable_notrace()`, which cannot be split by preemption.
         unsafe {
             core::arch::asm!(
                 "incl %gs:{hot}+{count}(%rip)",
@@ -42,10 +42,10 @@ mod preempt {
 
     #[inline(always)]
     pub(super) fn enable() {
-        // SAFETY: decrements the count incremented by `disable` on this CPU (preemption was off
-        // in between, so it is the same CPU); when it reaches zero with `PREEMPT_NEED_RESCHED`
-        // folded in, calls the thunk, which preserves every register and may schedule, exactly
-        // as `preempt_enable_notrace()`. No `nostack`: the call pushes a return address.
+        // Decrements the count `disable` incremented on this CPU (preemption was off in between);
+        // at zero with `PREEMPT_NEED_RESCHED` folded in, calls the thunk, which preserves every
+        // register and may schedule. No `nostack`: the call pushes a return address.
+        // SAFETY: exactly `preempt_enable_notrace()`, paired with `disable` on this CPU.
         unsafe {
             core::arch::asm!(
                 "decl %gs:{hot}+{count}(%rip)",

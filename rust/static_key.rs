@@ -5,10 +5,10 @@
 //!
 //! C header: [`include/linux/jump_label.h`](srctree/include/linux/jump_label.h)
 //!
-//! With `CONFIG_JUMP_LABEL` on x86_64, [`static_branch_unlikely!`] emits a 5-byte NOP and a `__jump_table`
-//! entry `{ site - ., target - ., key - . }` in the module; the module loader records the entry
-//! and [`StaticKey::enable`] has the kernel rewrite the NOP into a `jmp` to the out-of-line
-//! target. Without `CONFIG_JUMP_LABEL` the site is one load of the key's count and a branch.
+//! With `CONFIG_JUMP_LABEL` on x86_64, [`static_branch_unlikely!`] emits a 5-byte NOP and a
+//! `__jump_table` entry `{ site - ., target - ., key - . }` in the module; the module loader
+//! records the entry and [`StaticKey::enable`] has the kernel rewrite the NOP into a `jmp` to the
+//! out-of-line target. Elsewhere the site is one load of the key's count and a branch.
 
 use kernel::bindings;
 use kernel::types::Opaque;
@@ -83,10 +83,10 @@ impl StaticKey {
 macro_rules! static_branch_unlikely {
     ($static:path, $offset:expr) => {
         'site: {
-            // SAFETY: the asm is a 5-byte NOP and a `__jump_table` entry (site, target, key) in
-            // the layout of x86_64's `struct jump_entry`; it touches no register or memory. The
-            // key address is `$static + $offset`, a `StaticKey` by the macro's contract, so the
-            // jump-label code only ever patches this NOP into a jump to `enabled` and back.
+            // A 5-byte NOP and a `__jump_table` entry (site, target, key) in the layout of
+            // x86_64's `struct jump_entry`, touching no register or memory; the key is
+            // `$static + $offset`, a `StaticKey` by the macro's contract.
+            // SAFETY: the jump-label code only patches this NOP into a jump to `enabled` and back.
             unsafe {
                 ::core::arch::asm!(
                     "2: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00",

@@ -26,9 +26,9 @@ pub struct Fields {
 ///
 /// `task` points to a live `task_struct` for the duration of the call.
 pub unsafe fn fields(task: *const bindings::task_struct) -> Fields {
-    // SAFETY: by the function's contract. `comm` may be rewritten concurrently (by
-    // `set_task_comm()`), which the volatile copy tolerates as ftrace's `memcpy()` does: the
-    // result is the old name, the new one, or a mix, always 16 bytes.
+    // `comm` may be rewritten concurrently (by `set_task_comm()`), which the volatile copy
+    // tolerates as ftrace's `memcpy()` does: the old name, the new one, or a mix of 16 bytes.
+    // SAFETY: `task` is a live `task_struct` by the function's contract.
     unsafe {
         Fields {
             comm: core::ptr::read_volatile(core::ptr::addr_of!((*task).comm)),

@@ -80,11 +80,11 @@ macro_rules! tracepoint {
             fn [<__do_trace_ $name>]($($arg: $ty),*) {
                 let rcu = $crate::rtrace::rcu::ReadGuard::new();
                 [<__tracepoint_ $name>].for_each_probe(&rcu, |func, data| {
-                    // SAFETY: the core only stores in this array functions given to
-                    // `register_trace_prio_*` below, whose type is `fn(&D, args...)` for a sized
-                    // `D`, and this tracepoint's stub, whose type is exactly the one called here;
-                    // `&D` and `*const c_void` are ABI-compatible thin pointers, and `data` is the
-                    // `&'static D` registered with `func`.
+                    // The core only stores in this array functions given to
+                    // `register_trace_prio_*` below, of type `fn(&D, args...)` for a sized `D`,
+                    // and this tracepoint's stub, of exactly the type called here; `&D` and
+                    // `*const c_void` are ABI-compatible thin pointers.
+                    // SAFETY: so the call is well-typed, and `data` is the `&'static D` of `func`.
                     let probe = unsafe { ::core::mem::transmute::<*const ::core::ffi::c_void, fn(*const ::core::ffi::c_void, $($ty),*)>(func) };
                     probe(data, $($arg),*);
                 });
@@ -196,9 +196,9 @@ pub fn register(
     prio: i32,
     owner: &'static ThisModule,
 ) -> Result {
-    // SAFETY: `tp.name` and `tp.signature` are static NUL-terminated strings (type invariant of
-    // `RawTracepoint`); `func` and `data` are a probe of the tracepoint's type and its `'static`
-    // data, as `register_trace_prio_*` guarantees; `owner` is the calling module.
+    // `tp.name` and `tp.signature` are static NUL-terminated strings (type invariant of
+    // `RawTracepoint`); `owner` is the calling module.
+    // SAFETY: `func` and `data` are a probe of the tracepoint's type and its `'static` data.
     to_result(unsafe {
         abi::rtrace_probe_register(
             TRACEPOINT_ABI,
