@@ -40,9 +40,9 @@ pub(crate) fn create_format(dir: &Dir, entry: *mut Entry) -> Result {
 
 #[no_mangle]
 extern "C" fn rtrace_marker_format_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
-    // The registry lock keeps the marker's module from going (its removal takes the lock) while
-    // its strings are read.
-    let _registry = registry::lock();
+    // No registry lock here: markers are removed with the lock held, and removing the file waits
+    // for this callback, which would then wait for the lock. The entry and the marker's module
+    // stay alive until the file is removed, which is what makes the reads below safe.
     // SAFETY: `m` is the seq_file of this show callback; `private` is the `Entry` the file was
     // created for, alive as long as the file (removing the file waits for this callback).
     let (mut out, entry) = unsafe { (SeqFile::from_raw(m), &*(*m).private.cast::<Entry>()) };

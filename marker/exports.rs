@@ -78,7 +78,13 @@ unsafe extern "C" fn rtrace_sink_register(
     errno(check_abi(abi, owner).and_then(|()| {
         // SAFETY: by the function's contract `sink` is valid until it is unregistered.
         let sink: &'static RawSink = unsafe { &*sink };
-        registry::lock().register_sink(sink, owner)
+        let result = registry::lock().register_sink(sink, owner);
+        if result.is_err() {
+            // A failure may come after some markers listed the sink: none calls it once this
+            // returns.
+            crate::rtrace::rcu::synchronize();
+        }
+        result
     }))
 }
 
@@ -141,6 +147,9 @@ unsafe extern "C" fn rtrace_marker_disconnect(
                 CStr::from_ptr(event),
             )
         };
-        registry::lock().disconnect(k.to_bytes(), s.to_bytes(), e.to_bytes())
+        let result = registry::lock().disconnect(k.to_bytes(), s.to_bytes(), e.to_bytes());
+        // The sink receives none of the marker's records once this returns.
+        crate::rtrace::rcu::synchronize();
+        result
     }))
 }

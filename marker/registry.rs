@@ -290,6 +290,9 @@ impl Registry {
             self.put_subsystem(s);
             return Err(e);
         }
+        // The id is set before sinks can be published: an emit that finds a sink (acquire)
+        // sees it.
+        raw.id.store(id, Ordering::Relaxed);
         // Sinks connected before the marker was registered start receiving now.
         if let Err(e) = self.refresh(raw) {
             drop(entry);
@@ -298,7 +301,6 @@ impl Registry {
         }
         self.subsystems[s].markers += 1;
         self.last_id = id;
-        raw.id.store(id, Ordering::Relaxed);
         self.markers.push(entry, GFP_KERNEL)?;
         Ok(())
     }
@@ -344,11 +346,14 @@ impl Registry {
         let Some(parent) = &self.subsystems[s].dir else {
             return Ok(());
         };
-        let dir = Dir::with_name(event, parent)?;
-        let private: *mut Entry = &mut **entry;
-        debugfs::create_format(&dir, private)?;
-        entry.dir = Some(dir);
-        Ok(())
+        // The directory goes into the entry before the file that points to the entry exists:
+        // once `format` can be opened, the entry is no longer written.
+        entry.dir = Some(Dir::with_name(event, parent)?);
+        let private: *const Entry = &**entry;
+        match &entry.dir {
+            Some(dir) => debugfs::create_format(dir, private.cast_mut()),
+            None => Ok(()),
+        }
     }
 
     /// Removes `raw`; `Err(ENOENT)` if it is not registered.
@@ -375,7 +380,7 @@ impl Registry {
                 sink: AtomicPtr::new(core::ptr::null_mut()),
             },
         );
-        entry.raw.id.store(0, Ordering::Relaxed);
+        // The id stays: emits still in flight commit their records under it.
         // Removing the directory waits for open `format` files' operations, which read the
         // entry: only then is the entry freed.
         drop(entry);

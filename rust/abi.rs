@@ -194,7 +194,7 @@ pub struct RawMarker {
     pub fields: *const RawField,
     /// How many.
     pub nfields: u32,
-    /// The marker's id while it is registered (assigned by the core), 0 otherwise.
+    /// The marker's id (assigned by the core at registration; 0 before the first).
     pub id: core::sync::atomic::AtomicU32,
     /// Enabled while at least one sink is connected.
     pub key: StaticKey,

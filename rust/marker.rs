@@ -290,9 +290,10 @@ pub fn emit(marker: &RawMarker, fields: &[Field<'_>], values: &[Value<'_>]) {
     let Ok(len) = record::encoded_len(fields, values) else {
         return;
     };
-    let id = marker.id.load(core::sync::atomic::Ordering::Relaxed);
     let mut first: Option<(&RawSink, *mut u8)> = None;
     marker.for_each_sink(&rcu, |sink| {
+        // Read after the sink array (acquire), so after the id was set.
+        let id = marker.id.load(core::sync::atomic::Ordering::Relaxed);
         // SAFETY: a connected sink's callbacks take its own data; preemption is off (`rcu`).
         let at = unsafe { (sink.reserve)(sink.data, id, len) };
         if at.is_null() {

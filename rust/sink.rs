@@ -6,8 +6,14 @@
 //! A sink implements [`Sink`]; [`raw_sink`] builds the `RawSink` the marker core keeps, and
 //! [`Registration`] registers it until dropped. Records reach a sink through its own buffer:
 //! `reserve` hands out room for one record, the emitting site writes the record there, once,
-//! and `commit` publishes it. Both run wherever markers are emitted (process, softirq or
-//! hardirq context), with preemption disabled.
+//! and `commit` publishes it. Both run wherever markers are emitted, with preemption disabled:
+//! in process, softirq and hardirq context, and inside the scheduler with the runqueue and
+//! `pi_lock` held (the bridge's `sched_switch` and `sched_wakeup`). So they take no lock such a
+//! context cannot take and wake nobody up; and a reservation may be interrupted by another on
+//! the same CPU, committed before it (last reserved, first committed).
+//!
+//! [`disconnect`] and dropping a [`Registration`] return once no callback of the sink runs for
+//! what was disconnected.
 
 use core::ffi::{c_void, CStr};
 use core::ptr::NonNull;
@@ -96,7 +102,8 @@ pub fn connect(sink: &CStr, subsystem: &CStr, event: &CStr) -> Result {
     })
 }
 
-/// Removes the connection of `sink` to `subsystem:event`.
+/// Removes the connection of `sink` to `subsystem:event`; returns once the sink receives none of
+/// the marker's records any more (sleeps for a grace period).
 #[inline]
 pub fn disconnect(sink: &CStr, subsystem: &CStr, event: &CStr) -> Result {
     // SAFETY: as in `connect`.

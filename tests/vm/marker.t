@@ -60,4 +60,17 @@ check "marker: rmmod rtrace_marker_test" unload rtrace_marker_test
 check_eq "marker: its markers and subsystems are gone" "" "$(ls $MK)"
 check "marker: reloaded, markers get new ids" load rtrace_marker_test
 check "marker: ... test:sched_switch is now ID 4" grep -qx "ID: 4" $MK/test/sched_switch/format
+# Format files read continuously while their markers come and go.
+(while [ ! -e /tmp/stop_reading ]; do cat $MK/test/*/format >/dev/null 2>&1; done) &
+reader=$!
+errors=0
+i=0
+while [ $i -lt 20 ]; do
+	unload rtrace_marker_test >/dev/null || errors=$((errors + 1))
+	load rtrace_marker_test >/dev/null || errors=$((errors + 1))
+	i=$((i + 1))
+done
+touch /tmp/stop_reading
+wait $reader
+check_eq "marker: 20 unload/load rounds while format files are read" 0 $errors
 check "marker: rmmod everything" sh -c "rmmod rtrace_marker_test && rmmod rtrace_marker && rmmod rtrace_tracepoint"
