@@ -184,6 +184,14 @@ impl Registry {
             .map(|s| s.raw)
     }
 
+    /// Whether a connection names sink `sink` and `marker` (registered or not).
+    fn is_connected(&self, sink: &[u8], marker: &RawMarker) -> bool {
+        let (subsystem, event) = label(marker);
+        self.connections
+            .iter()
+            .any(|c| c.is(sink, subsystem.as_bytes(), event.as_bytes()))
+    }
+
     /// Publishes `marker`'s connected sinks for its sites and switches its static key to match.
     /// On allocation failure nothing changes and `ENOMEM` is returned.
     fn refresh(&self, marker: &RawMarker) -> Result {
@@ -428,7 +436,11 @@ impl Registry {
             return Err(EEXIST);
         }
         self.sinks.push(SinkEntry { raw, owner }, GFP_KERNEL)?;
-        for m in self.markers.iter() {
+        for m in self
+            .markers
+            .iter()
+            .filter(|m| self.is_connected(name, m.raw))
+        {
             if let Err(e) = self.refresh(m.raw) {
                 self.unregister_sink(raw);
                 return Err(e);
@@ -444,7 +456,12 @@ impl Registry {
             return false;
         };
         let _ = kvec::swap_remove(&mut self.sinks, i);
-        for m in self.markers.iter() {
+        let name = sink_name(raw);
+        for m in self
+            .markers
+            .iter()
+            .filter(|m| self.is_connected(name, m.raw))
+        {
             self.refresh_after_removal(m.raw, raw);
         }
         true
