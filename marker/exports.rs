@@ -105,6 +105,20 @@ unsafe extern "C" fn rtrace_sink_unregister(abi: u32, sink: *const RawSink) {
     crate::rtrace::rcu::synchronize();
 }
 
+/// The bytes of a connection's three names.
+///
+/// # Safety
+///
+/// The three strings are NUL-terminated and outlive the result.
+unsafe fn names<'a>(
+    sink: *const c_char,
+    subsystem: *const c_char,
+    event: *const c_char,
+) -> [&'a [u8]; 3] {
+    // SAFETY: by the function's contract.
+    unsafe { [sink, subsystem, event].map(|p| CStr::from_ptr(p).to_bytes()) }
+}
+
 /// # Safety
 ///
 /// The three strings are NUL-terminated.
@@ -117,14 +131,8 @@ unsafe extern "C" fn rtrace_marker_connect(
 ) -> c_int {
     errno(check_abi(abi, core::ptr::null_mut()).and_then(|()| {
         // SAFETY: NUL-terminated by the function's contract.
-        let (k, s, e) = unsafe {
-            (
-                CStr::from_ptr(sink),
-                CStr::from_ptr(subsystem),
-                CStr::from_ptr(event),
-            )
-        };
-        registry::lock().connect(k.to_bytes(), s.to_bytes(), e.to_bytes())
+        let [k, s, e] = unsafe { names(sink, subsystem, event) };
+        registry::lock().connect(k, s, e)
     }))
 }
 
@@ -140,14 +148,8 @@ unsafe extern "C" fn rtrace_marker_disconnect(
 ) -> c_int {
     errno(check_abi(abi, core::ptr::null_mut()).and_then(|()| {
         // SAFETY: NUL-terminated by the function's contract.
-        let (k, s, e) = unsafe {
-            (
-                CStr::from_ptr(sink),
-                CStr::from_ptr(subsystem),
-                CStr::from_ptr(event),
-            )
-        };
-        let result = registry::lock().disconnect(k.to_bytes(), s.to_bytes(), e.to_bytes());
+        let [k, s, e] = unsafe { names(sink, subsystem, event) };
+        let result = registry::lock().disconnect(k, s, e);
         // The sink receives none of the marker's records once this returns.
         crate::rtrace::rcu::synchronize();
         result

@@ -119,3 +119,17 @@ pub fn user_text(buf: *const c_char, len: usize, out: &mut [u8]) -> Result<&str>
     let text = core::str::from_utf8(&out[..len]).map_err(|_| kernel::error::code::EINVAL)?;
     Ok(text.strip_suffix('\n').unwrap_or(text))
 }
+
+/// The body of a control file's `write`: reads the user's text (see [`user_text`]), hands it to
+/// `command`, and returns what `write` returns: the whole length, or the command's error.
+pub fn control_write(
+    buf: *const c_char,
+    len: usize,
+    command: impl FnOnce(&str) -> Result,
+) -> isize {
+    let mut text = [0u8; 160];
+    match user_text(buf, len, &mut text).and_then(command) {
+        Ok(()) => len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}

@@ -178,18 +178,11 @@ extern "C" fn rtrace_marker_test_control_write(
     len: usize,
     _ppos: *mut bindings::loff_t,
 ) -> isize {
-    let mut text = [0u8; 64];
-    let result = rtrace::debugfs::user_text(buf, len, &mut text).and_then(|text| {
-        match text.split_once(' ') {
-            Some(("bad", case)) => bad(case),
-            Some(("emit", case)) => emit(case),
-            _ => Err(EINVAL),
-        }
-    });
-    match result {
-        Ok(()) => len as isize,
-        Err(e) => e.to_errno() as isize,
-    }
+    rtrace::debugfs::control_write(buf, len, |text| match text.split_once(' ') {
+        Some(("bad", case)) => bad(case),
+        Some(("emit", case)) => emit(case),
+        _ => Err(EINVAL),
+    })
 }
 
 // The dentry pointers are opaque here, never dereferenced.

@@ -135,11 +135,7 @@ extern "C" fn rtrace_sink_test_control_write(
     len: usize,
     _ppos: *mut bindings::loff_t,
 ) -> isize {
-    let mut text = [0u8; 160];
-    match rtrace::debugfs::user_text(buf, len, &mut text).and_then(command) {
-        Ok(()) => len as isize,
-        Err(e) => e.to_errno() as isize,
-    }
+    rtrace::debugfs::control_write(buf, len, command)
 }
 
 #[no_mangle]

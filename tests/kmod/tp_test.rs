@@ -319,19 +319,14 @@ extern "C" fn rtrace_tp_test_control_write(
     len: usize,
     _ppos: *mut bindings::loff_t,
 ) -> isize {
-    let mut text = [0u8; 64];
-    let result = rtrace::debugfs::user_text(buf, len, &mut text).and_then(|text| {
+    rtrace::debugfs::control_write(buf, len, |text| {
         if BUSY.swap(true, Ordering::Acquire) {
             return Err(EBUSY);
         }
         let result = command(text);
         BUSY.store(false, Ordering::Release);
         result
-    });
-    match result {
-        Ok(()) => len as isize,
-        Err(e) => e.to_errno() as isize,
-    }
+    })
 }
 
 #[no_mangle]

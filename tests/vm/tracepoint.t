@@ -46,7 +46,7 @@ ctl unregister 0
 
 check "tracepoint: malformed command is -EINVAL" ctl_err "bogus" "Invalid argument"
 check "tracepoint: probe id out of range is -EINVAL" ctl_err "register 9 10" "Invalid argument"
-check "tracepoint: over-long write is -EINVAL" ctl_err "register $(printf '%0100d' 1) 10" "Invalid argument"
+check "tracepoint: over-long write is -EINVAL" ctl_err "register $(printf '%0200d' 1) 10" "Invalid argument"
 
 check_fails "tracepoint: a probe from another declaration of the name is refused" load rtrace_tp_badsig
 check "tracepoint: ... with -EINVAL" sh -c "insmod $MODULES/rtrace_tp_badsig.ko 2>&1 | grep -q 'Invalid argument'"
