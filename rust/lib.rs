@@ -6,5 +6,8 @@
 //! built with `std` so that `cargo test` checks the algorithms the kernel relies on.
 
 pub mod declaration;
+pub mod filter;
 pub mod probe_array;
 pub mod record;
+pub mod ring_record;
+pub mod text;

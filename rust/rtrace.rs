@@ -14,6 +14,7 @@
 pub mod abi;
 pub mod debugfs;
 pub mod declaration;
+pub mod filter;
 pub mod global_lock;
 pub mod kernel_tracepoint;
 pub mod kthread;
@@ -24,9 +25,11 @@ pub mod probe_array;
 pub mod rcu;
 pub mod rcu_array;
 pub mod record;
+pub mod ring_record;
 pub mod sink;
 pub mod static_key;
 pub mod task;
+pub mod text;
 pub mod tracepoint;
 
 // Sites call probes through a function pointer of the declaration's type whose first parameter is
