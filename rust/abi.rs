@@ -12,6 +12,7 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::bindings;
 
+use super::filter::Filter;
 use super::rcu::ReadGuard;
 use super::static_key::StaticKey;
 
@@ -148,7 +149,7 @@ extern "C" {
 }
 
 /// Version of the marker structures and functions below. Bump it on any change of them.
-pub const MARKER_ABI: u32 = 1;
+pub const MARKER_ABI: u32 = 2;
 
 /// One field of a marker: its name and its type as `FieldType::to_raw` gives it
 /// (rust/record.rs).
@@ -200,6 +201,9 @@ pub struct RawMarker {
     pub key: StaticKey,
     /// The RCU-protected array of connected sinks (null when none), ended by a null sink.
     pub sinks: AtomicPtr<SinkEntry>,
+    /// The RCU-protected filter records must pass (null when none), set through the marker's
+    /// `filter` file. A Rust type: its layout is part of this ABI's version.
+    pub filter: AtomicPtr<Filter>,
 }
 
 // SAFETY: the pointers are to immutable statics; `id` is atomic.
@@ -220,7 +224,20 @@ impl RawMarker {
             id: core::sync::atomic::AtomicU32::new(0),
             key: StaticKey::new(),
             sinks: AtomicPtr::new(core::ptr::null_mut()),
+            filter: AtomicPtr::new(core::ptr::null_mut()),
         }
+    }
+
+    /// Whether `values` pass the marker's filter (true when it has none).
+    ///
+    /// The guard proves the RCU-sched read side that keeps the filter alive while it is held.
+    #[inline(always)]
+    pub fn passes(&self, _rcu: &ReadGuard, values: &[super::record::Value<'_>]) -> bool {
+        // Pairs with the release store that published the filter.
+        let filter = self.filter.load(Ordering::Acquire);
+        // SAFETY: a published filter is freed only a grace period after it is replaced, which
+        // `_rcu` holds off.
+        filter.is_null() || unsafe { &*filter }.matches(values)
     }
 
     /// Calls `call(sink)` for each connected sink.
@@ -338,4 +355,47 @@ extern "C" {
         subsystem: *const c_char,
         event: *const c_char,
     ) -> c_int;
+
+    /// How many connections (made or armed) name the sink `sink`.
+    pub fn rtrace_sink_connections(abi: u32, sink: *const c_char) -> c_int;
+
+    /// The debugfs directory `/sys/kernel/debug/rtrace/sinks/`, where sinks put their own
+    /// files (owned by the marker core), or null without debugfs.
+    pub fn rtrace_sinks_debugfs_dir(abi: u32) -> *mut bindings::dentry;
+
+    /// Writes `subsystem:event: field=value ...` for the record `payload` (`len` bytes) of the
+    /// marker with id `id` into `out` (`out_len` bytes, cut if longer); returns the length
+    /// written, or `-ENOENT` if no registered marker has that id.
+    pub fn rtrace_marker_print(
+        abi: u32,
+        id: u32,
+        payload: *const u8,
+        len: usize,
+        out: *mut c_char,
+        out_len: usize,
+    ) -> isize;
+
+    /// Describes field `field` of marker `subsystem:event` in `out`: `-ENOENT` if the marker
+    /// is not registered or has no such field.
+    pub fn rtrace_marker_field(
+        abi: u32,
+        subsystem: *const c_char,
+        event: *const c_char,
+        field: *const c_char,
+        out: *mut FieldRef,
+    ) -> c_int;
+}
+
+/// Where a field lies in the records of a marker, as `rtrace_marker_field` tells it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FieldRef {
+    /// The marker's id.
+    pub id: u32,
+    /// The field's offset in the record.
+    pub offset: u16,
+    /// Its type, as `FieldType::to_raw` gives it.
+    pub kind: u8,
+    /// Its size, for the kinds that have one.
+    pub size: u16,
 }

@@ -9,5 +9,6 @@ pub mod declaration;
 pub mod filter;
 pub mod probe_array;
 pub mod record;
+pub mod ring_buffer;
 pub mod ring_record;
 pub mod text;

@@ -287,6 +287,9 @@ impl Drop for Markers {
 #[doc(hidden)]
 pub fn emit(marker: &RawMarker, fields: &[Field<'_>], values: &[Value<'_>]) {
     let rcu = ReadGuard::new();
+    if !marker.passes(&rcu, values) {
+        return;
+    }
     let Ok(len) = record::encoded_len(fields, values) else {
         return;
     };

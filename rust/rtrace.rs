@@ -24,6 +24,7 @@ pub mod module;
 pub mod probe_array;
 pub mod rcu;
 pub mod rcu_array;
+pub mod ring_buffer;
 pub mod record;
 pub mod ring_record;
 pub mod sink;

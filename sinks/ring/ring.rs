@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rtrace_ring: the ring-buffer tracer, a sink named `ring`.
+//!
+//! Per-CPU lockless buffers (rust/ring_buffer.rs) that keep every record connected markers
+//! emit, with exact loss accounting, read as text (`trace`, `trace_pipe`) or binary
+//! (`per_cpu/cpuN/trace_pipe_raw`) under `/sys/kernel/debug/rtrace/sinks/ring/`. See
+//! Documentation/sinks.rst.
+//!
+//! - tracer.rs: the buffers and the sink's reserve and commit;
+//! - cmdlines.rs: the names of the tasks seen;
+//! - files.rs: the debugfs files.
+
+use kernel::prelude::*;
+
+#[path = "../../rust/rtrace.rs"]
+mod rtrace;
+
+mod cmdlines;
+mod files;
+mod tracer;
+
+use rtrace::abi::{rtrace_debugfs_root, RawSink, TRACEPOINT_ABI};
+use rtrace::debugfs::Dir;
+use rtrace::sink::{self, Registration};
+
+module! {
+    type: Ring,
+    name: "rtrace_ring",
+    author: "rtrace developers",
+    description: "rtrace ring-buffer tracer sink",
+    license: "GPL",
+}
+
+pub(crate) static RAW_SINK: RawSink = sink::raw_sink(c"ring", &tracer::TRACER);
+
+extern "C" {
+    fn rtrace_ring_sync();
+}
+
+struct Ring {
+    _files: Option<files::Files>,
+    _sinks_dir: Option<Dir>,
+    _sink: Option<Registration>,
+}
+
+impl kernel::Module for Ring {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let buffers = tracer::Buffers::new(tracer::SIZE_KB_DEFAULT, false)?;
+        let ncpu = buffers.cpus.len();
+        tracer::state().replace(Some(buffers));
+        let mut ring = Self {
+            _files: None,
+            _sinks_dir: None,
+            _sink: None,
+        };
+        // SAFETY: no precondition; the tracepoint core, on which this module depends, owns the
+        // directory and outlives this module.
+        let root = unsafe { rtrace_debugfs_root(TRACEPOINT_ABI) };
+        if !root.is_null() {
+            // SAFETY: `root` is live for as long as this module (see above).
+            let root = unsafe { Dir::borrowed(root) };
+            let sinks = rtrace::debugfs::sinks_dir(&root)?;
+            ring._files = Some(files::Files::new(Dir::new(c"ring", Some(&sinks))?, ncpu)?);
+            ring._sinks_dir = Some(sinks);
+        }
+        ring._sink = Some(Registration::new(&RAW_SINK, &crate::THIS_MODULE)?);
+        pr_info!(
+            "sink ring registered: {} CPUs x {} KiB\n",
+            ncpu,
+            tracer::SIZE_KB_DEFAULT
+        );
+        Ok(ring)
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        // Unregistering waits until no callback of the sink runs; then no reader is left (an
+        // open file holds the module) and the files go.
+        self._sink = None;
+        self._files = None;
+        tracer::state().replace(None);
+        // SAFETY: no precondition; no commit queues the irq_work any more.
+        unsafe { rtrace_ring_sync() };
+    }
+}

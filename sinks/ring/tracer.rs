@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The tracer's buffers (one `CpuRing` per CPU, rust/ring_buffer.rs) and the sink that writes
+//! into them.
+//!
+//! Writers find the buffers through [`ACTIVE`], inside the marker site's RCU-sched read side.
+//! Resizing and resetting publish a new set and free the old one after a grace period; a record
+//! reserved in the old set is committed there (found by its address), so a writer never
+//! straddles two sets. Readers and control files hold the tracer's mutex ([`state`]) while they
+//! use the buffers, which is what keeps a set alive under them.
+
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+use crate::cmdlines::Cmdlines;
+use crate::rtrace::global_lock::{GlobalLock, Guard};
+use crate::rtrace::ring_buffer::{Counters, CpuRing};
+use crate::rtrace::ring_record::{Header, HEADER_LEN};
+use crate::rtrace::sink::Sink;
+
+/// Bytes of one sub-buffer: a page, as ftrace's.
+pub(crate) const SUB_SIZE: usize = 4096;
+/// Smallest per-CPU size, KiB: four sub-buffers.
+pub(crate) const SIZE_KB_MIN: usize = 16;
+/// Largest per-CPU size, KiB.
+pub(crate) const SIZE_KB_MAX: usize = 65536;
+/// Default per-CPU size, KiB.
+pub(crate) const SIZE_KB_DEFAULT: usize = 1024;
+
+extern "C" {
+    fn rtrace_ring_lock();
+    fn rtrace_ring_unlock();
+    fn rtrace_ring_clock() -> u64;
+    fn rtrace_ring_cpu() -> core::ffi::c_int;
+    fn rtrace_ring_current() -> *mut bindings::task_struct;
+    fn rtrace_ring_wake();
+}
+
+/// One CPU's buffer and what readers keep about it.
+pub(crate) struct CpuBuf {
+    pub(crate) ring: CpuRing,
+    /// Lost records already reported to a reader (in a `LOST` line or notice).
+    pub(crate) lost_reported: AtomicU64,
+    pub(crate) cmdlines: Cmdlines,
+    data: VVec<u64>,
+    _ends: KVec<AtomicU32>,
+}
+
+impl CpuBuf {
+    fn new(size: usize, overwrite: bool) -> Result<KBox<Self>> {
+        let nsub = size / SUB_SIZE;
+        let mut data = VVec::with_capacity(size / 8, GFP_KERNEL)?;
+        data.resize(size / 8, 0, GFP_KERNEL)?;
+        let mut ends = KVec::with_capacity(nsub, GFP_KERNEL)?;
+        for _ in 0..nsub {
+            ends.push(AtomicU32::new(0), GFP_KERNEL)?;
+        }
+        // SAFETY: `data` is `size` bytes of 8-byte words and `ends` `nsub` counters, both kept
+        // in the same `CpuBuf` as the ring and never resized; their heap storage does not move
+        // with the `CpuBuf`. `SUB_SIZE` is a power of two, `nsub >= 4` (`SIZE_KB_MIN`).
+        let ring = unsafe {
+            CpuRing::new(
+                data.as_mut_ptr().cast(),
+                ends.as_ptr(),
+                SUB_SIZE,
+                nsub,
+            )
+        };
+        ring.set_overwrite(overwrite);
+        Ok(KBox::new(
+            Self {
+                ring,
+                lost_reported: AtomicU64::new(0),
+                cmdlines: Cmdlines::new(),
+                data,
+                _ends: ends,
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    fn contains(&self, at: *const u8) -> bool {
+        let start = self.data.as_ptr() as usize;
+        (start..start + self.ring.size()).contains(&(at as usize))
+    }
+}
+
+/// The buffers of every CPU.
+pub(crate) struct Buffers {
+    pub(crate) cpus: KVec<KBox<CpuBuf>>,
+    /// Per-CPU size, KiB.
+    pub(crate) size_kb: usize,
+}
+
+impl Buffers {
+    /// Buffers of `size_kb` KiB for each possible CPU.
+    pub(crate) fn new(size_kb: usize, overwrite: bool) -> Result<KBox<Self>> {
+        // SAFETY: `nr_cpu_ids` is set before modules load and never changes afterwards.
+        let ncpu = unsafe { bindings::nr_cpu_ids } as usize;
+        let mut cpus = KVec::with_capacity(ncpu, GFP_KERNEL)?;
+        for _ in 0..ncpu {
+            cpus.push(CpuBuf::new(size_kb * 1024, overwrite)?, GFP_KERNEL)?;
+        }
+        Ok(KBox::new(Self { cpus, size_kb }, GFP_KERNEL)?)
+    }
+
+    /// The counters of every CPU, summed.
+    pub(crate) fn counters(&self) -> Counters {
+        self.cpus
+            .iter()
+            .map(|c| c.ring.counters())
+            .fold(Counters::default(), |a, c| Counters {
+                entries: a.entries + c.entries,
+                read: a.read + c.read,
+                dropped: a.dropped + c.dropped,
+                overrun: a.overrun + c.overrun,
+            })
+    }
+}
+
+/// What the control files set, and the current buffers.
+pub(crate) struct State {
+    /// Owns what [`ACTIVE`] points to (null only before init and after exit).
+    pub(crate) buffers: Option<KBox<Buffers>>,
+    pub(crate) overwrite: bool,
+}
+
+// SAFETY: the buffers are shared through atomics and the mutex; nothing is tied to a thread.
+unsafe impl Send for State {}
+
+static STATE: GlobalLock<State> = {
+    // SAFETY: the shim's `mutex_lock()` and `mutex_unlock()` of rtrace_ring_mutex, used for
+    // nothing else.
+    unsafe {
+        GlobalLock::new(
+            State {
+                buffers: None,
+                overwrite: false,
+            },
+            rtrace_ring_lock,
+            rtrace_ring_unlock,
+        )
+    }
+};
+
+/// The buffers writers use; null while there are none.
+static ACTIVE: AtomicPtr<Buffers> = AtomicPtr::new(core::ptr::null_mut());
+/// The set being replaced, until a grace period has passed: commits of records reserved there.
+static RETIRING: AtomicPtr<Buffers> = AtomicPtr::new(core::ptr::null_mut());
+/// A reader sleeps, or is about to: commits wake it.
+pub(crate) static WAITING: AtomicBool = AtomicBool::new(false);
+
+/// Takes the tracer's mutex (sleeps).
+pub(crate) fn state() -> Guard<'static, State> {
+    STATE.lock()
+}
+
+impl State {
+    /// Replaces the buffers with `new` (or none), once no writer uses the old ones.
+    pub(crate) fn replace(&mut self, new: Option<KBox<Buffers>>) {
+        let old = self.buffers.take();
+        let old_ptr = old
+            .as_ref()
+            .map_or(core::ptr::null_mut(), |b| (&**b as *const Buffers).cast_mut());
+        RETIRING.store(old_ptr, Ordering::Release);
+        let new_ptr = new
+            .as_ref()
+            .map_or(core::ptr::null_mut(), |b| (&**b as *const Buffers).cast_mut());
+        ACTIVE.store(new_ptr, Ordering::Release);
+        self.buffers = new;
+        // Every writer that found the old set has committed after a grace period: writers run
+        // inside a marker site's RCU-sched read side.
+        crate::rtrace::rcu::synchronize();
+        RETIRING.store(core::ptr::null_mut(), Ordering::Release);
+        drop(old);
+    }
+}
+
+/// This CPU's number; the caller has preemption disabled.
+fn this_cpu() -> usize {
+    // SAFETY: no precondition.
+    unsafe { rtrace_ring_cpu() as usize }
+}
+
+/// The ring-buffer sink.
+pub(crate) struct Tracer;
+
+impl Sink for Tracer {
+    fn reserve(&self, id: u32, len: usize) -> Option<NonNull<u8>> {
+        let buffers = ACTIVE.load(Ordering::Acquire);
+        if buffers.is_null() {
+            return None;
+        }
+        // SAFETY: a published set stays alive until a grace period after it is replaced, which
+        // the marker site's RCU-sched read side (in which sinks run) holds off.
+        let buf = unsafe { &*buffers }.cpus.get(this_cpu())?;
+        // Ids past 16 bits, and payloads past the 16-bit length, are too large: dropped.
+        let (id, payload) = match (u16::try_from(id), u16::try_from(len)) {
+            (Ok(id), Ok(payload)) if id != 0 => (id, payload),
+            _ => (0, u16::MAX),
+        };
+        let at = buf.ring.reserve(HEADER_LEN + payload as usize)?;
+        // SAFETY: `current` is the running task, alive while it runs this.
+        let task = unsafe { &*rtrace_ring_current() };
+        let pid = task.pid;
+        buf.cmdlines.save(pid, task);
+        let header = Header {
+            // SAFETY: no precondition.
+            ts: unsafe { rtrace_ring_clock() },
+            pid,
+            id,
+            len: payload,
+        };
+        let mut bytes = [0u8; HEADER_LEN];
+        header.encode(&mut bytes);
+        // SAFETY: `reserve` gave `HEADER_LEN + len` bytes at `at`, ours until `commit`.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), at, HEADER_LEN) };
+        // SAFETY: inside the same reservation.
+        NonNull::new(unsafe { at.add(HEADER_LEN) })
+    }
+
+    fn commit(&self, record: NonNull<u8>) {
+        let cpu = this_cpu();
+        let at = record.as_ptr().wrapping_sub(HEADER_LEN);
+        for set in [&ACTIVE, &RETIRING] {
+            let buffers = set.load(Ordering::Acquire);
+            if buffers.is_null() {
+                continue;
+            }
+            // SAFETY: as in `reserve`; the set the record was reserved in is one of these two
+            // until a grace period after it was replaced.
+            if let Some(buf) = unsafe { &*buffers }.cpus.get(cpu) {
+                if buf.contains(at) {
+                    buf.ring.commit();
+                    break;
+                }
+            }
+        }
+        if WAITING.load(Ordering::Relaxed) {
+            // SAFETY: no precondition; irq_work is safe in any context.
+            unsafe { rtrace_ring_wake() };
+        }
+    }
+}
+
+pub(crate) static TRACER: Tracer = Tracer;
