@@ -375,6 +375,10 @@ extern "C" {
         out_len: usize,
     ) -> isize;
 
+    /// Writes `subsystem:event` of the marker with id `id` into `out` (`out_len` bytes, cut if
+    /// longer); returns the length written, or `-ENOENT` if no registered marker has that id.
+    pub fn rtrace_marker_name(abi: u32, id: u32, out: *mut c_char, out_len: usize) -> isize;
+
     /// Describes field `field` of marker `subsystem:event` in `out`: `-ENOENT` if the marker
     /// is not registered or has no such field.
     pub fn rtrace_marker_field(
