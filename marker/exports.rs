@@ -9,8 +9,10 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::registry;
-use crate::rtrace::abi::{RawMarker, RawSink, MARKER_ABI};
+use crate::rtrace::abi::{FieldRef, RawMarker, RawSink, MARKER_ABI};
 use crate::rtrace::module::name as module_name;
+use crate::rtrace::record::{self, Field, FieldType, FIELDS_MAX};
+use crate::rtrace::text;
 
 fn check_abi(abi: u32, who: *mut bindings::module) -> Result {
     if abi != MARKER_ABI {
@@ -39,7 +41,11 @@ unsafe extern "C" fn rtrace_marker_register(
         // SAFETY: by the function's contract `marker` is valid until it is unregistered, which
         // happens before its module's memory goes.
         let marker: &'static RawMarker = unsafe { &*marker };
-        registry::lock().register(marker, owner)
+        let mut trash = registry::Trash::none();
+        let result = registry::lock().register(marker, owner, &mut trash);
+        // After the mutex: removing files waits for their operations, which take it.
+        drop(trash);
+        result
     });
     errno(result)
 }
@@ -60,8 +66,11 @@ unsafe extern "C" fn rtrace_marker_unregister(abi: u32, marker: *const RawMarker
         return;
     }
     // SAFETY: by the function's contract `marker` is a live, registered marker.
-    if registry::lock().unregister(unsafe { &*marker }).is_err() {
-        pr_warn!("unregister of a marker that is not registered: ignored\n");
+    let result = registry::lock().unregister(unsafe { &*marker });
+    match result {
+        // After the mutex: removing files waits for their operations, which take it.
+        Ok(trash) => drop(trash),
+        Err(_) => pr_warn!("unregister of a marker that is not registered: ignored\n"),
     }
 }
 
@@ -153,5 +162,161 @@ unsafe extern "C" fn rtrace_marker_disconnect(
         // The sink receives none of the marker's records once this returns.
         crate::rtrace::rcu::synchronize();
         result
+    }))
+}
+
+/// # Safety
+///
+/// `sink` is NUL-terminated.
+#[no_mangle]
+unsafe extern "C" fn rtrace_sink_connections(abi: u32, sink: *const c_char) -> c_int {
+    if let Err(e) = check_abi(abi, core::ptr::null_mut()) {
+        return e.to_errno();
+    }
+    // SAFETY: NUL-terminated by the function's contract.
+    let name = unsafe { CStr::from_ptr(sink) }.to_bytes();
+    registry::lock().connections_of(name) as c_int
+}
+
+#[no_mangle]
+extern "C" fn rtrace_sinks_debugfs_dir(abi: u32) -> *mut bindings::dentry {
+    if check_abi(abi, core::ptr::null_mut()).is_err() {
+        return core::ptr::null_mut();
+    }
+    crate::SINKS_DIR.load(core::sync::atomic::Ordering::Acquire)
+}
+
+/// A `fmt::Write` into a caller's buffer; what does not fit is cut.
+struct Out<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl core::fmt::Write for Out<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let n = s.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        if n < s.len() {
+            return Err(core::fmt::Error);
+        }
+        Ok(())
+    }
+}
+
+/// Writes the name (and, with `payload`, the fields of the record) of marker `id`.
+fn print(id: u32, payload: Option<&[u8]>, out: &mut Out<'_>) -> Result {
+    use core::fmt::Write;
+    let registry = registry::lock();
+    let entry = registry.by_id(id).ok_or(ENOENT)?;
+    let mut fields = [Field {
+        name: "",
+        ty: FieldType::U8,
+    }; FIELDS_MAX];
+    let (subsystem, event, n) = registry::read(entry.raw, &mut fields).map_err(|_| EINVAL)?;
+    let _ = write!(out, "{subsystem}:{event}");
+    if let Some(payload) = payload {
+        let _ = write!(out, ": ");
+        let _ = text::write_fields(out, &fields[..n], payload);
+    }
+    Ok(())
+}
+
+/// # Safety
+///
+/// `payload` is `len` readable bytes, `out` is `out_len` writable bytes.
+#[no_mangle]
+unsafe extern "C" fn rtrace_marker_print(
+    abi: u32,
+    id: u32,
+    payload: *const u8,
+    len: usize,
+    out: *mut c_char,
+    out_len: usize,
+) -> isize {
+    if let Err(e) = check_abi(abi, core::ptr::null_mut()) {
+        return e.to_errno() as isize;
+    }
+    // SAFETY: by the function's contract.
+    let (payload, buf) = unsafe {
+        (
+            core::slice::from_raw_parts(payload, len),
+            core::slice::from_raw_parts_mut(out.cast::<u8>(), out_len),
+        )
+    };
+    let mut out = Out { buf, len: 0 };
+    match print(id, Some(payload), &mut out) {
+        Ok(()) => out.len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// `out` is `out_len` writable bytes.
+#[no_mangle]
+unsafe extern "C" fn rtrace_marker_name(
+    abi: u32,
+    id: u32,
+    out: *mut c_char,
+    out_len: usize,
+) -> isize {
+    if let Err(e) = check_abi(abi, core::ptr::null_mut()) {
+        return e.to_errno() as isize;
+    }
+    // SAFETY: by the function's contract.
+    let buf = unsafe { core::slice::from_raw_parts_mut(out.cast::<u8>(), out_len) };
+    let mut out = Out { buf, len: 0 };
+    match print(id, None, &mut out) {
+        Ok(()) => out.len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// The three strings are NUL-terminated; `out` is writable.
+#[no_mangle]
+unsafe extern "C" fn rtrace_marker_field(
+    abi: u32,
+    subsystem: *const c_char,
+    event: *const c_char,
+    field: *const c_char,
+    out: *mut FieldRef,
+) -> c_int {
+    errno(check_abi(abi, core::ptr::null_mut()).and_then(|()| {
+        // SAFETY: NUL-terminated by the function's contract.
+        let [s, e, f] = unsafe { names(subsystem, event, field) };
+        let registry = registry::lock();
+        let entry = registry
+            .markers
+            .iter()
+            .find(|m| {
+                let (ms, me) = registry::label(m.raw);
+                (ms.as_bytes(), me.as_bytes()) == (s, e)
+            })
+            .ok_or(ENOENT)?;
+        let mut fields = [Field {
+            name: "",
+            ty: FieldType::U8,
+        }; FIELDS_MAX];
+        let (_, _, n) = registry::read(entry.raw, &mut fields).map_err(|_| EINVAL)?;
+        let fields = &fields[..n];
+        let i = fields
+            .iter()
+            .position(|x| x.name.as_bytes() == f)
+            .ok_or(ENOENT)?;
+        let mut offsets = [0u16; FIELDS_MAX];
+        record::offsets(fields, &mut offsets).map_err(|_| EINVAL)?;
+        let (kind, size) = fields[i].ty.to_raw();
+        let found = FieldRef {
+            id: entry.id,
+            offset: offsets[i],
+            kind,
+            size,
+        };
+        // SAFETY: writable by the function's contract.
+        unsafe { out.write(found) };
+        Ok(())
     }))
 }

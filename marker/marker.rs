@@ -7,7 +7,9 @@
 //! `/sys/kernel/debug/rtrace/markers/<subsystem>/<event>/format`. See Documentation/markers.rst.
 //!
 //! - registry.rs: markers, ids, subsystem directories, the rules and errors of registration;
-//! - debugfs.rs: the `format` files;
+//! - control.rs: connections by glob, filters, the listings;
+//! - debugfs.rs: the files under `/sys/kernel/debug/rtrace/` (format, id, enable, filter,
+//!   set_event, available_markers, available_sinks);
 //! - exports.rs: the ABI functions probe modules call.
 
 use kernel::bindings;
@@ -16,6 +18,7 @@ use kernel::prelude::*;
 #[path = "../rust/rtrace.rs"]
 mod rtrace;
 
+mod control;
 mod debugfs;
 mod exports;
 mod registry;
@@ -36,9 +39,17 @@ struct Cleanup;
 
 impl rtrace::module::Going for Cleanup {
     fn going(module: *mut bindings::module) {
-        if registry::lock().module_going(module) {
+        if registry::lock().module_going_sinks(module) {
             // The going sink's code is freed when this returns.
             rtrace::rcu::synchronize();
+        }
+        // One marker at a time: its files go after the mutex is released.
+        loop {
+            let trash = registry::lock().module_going_marker(module);
+            if trash.is_none() {
+                break;
+            }
+            drop(trash);
         }
     }
 }
@@ -47,7 +58,13 @@ static NOTIFIER: rtrace::module::GoingNotifier = rtrace::module::GoingNotifier::
 
 struct MarkerCore {
     _markers_dir: Option<Dir>,
+    _sinks_dir: Option<Dir>,
+    _root_files: Option<[Dir; 3]>,
 }
+
+/// `/sys/kernel/debug/rtrace/sinks/`, for `rtrace_sinks_debugfs_dir`; null without debugfs.
+pub(crate) static SINKS_DIR: core::sync::atomic::AtomicPtr<bindings::dentry> =
+    core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
 
 impl kernel::Module for MarkerCore {
     fn init(_module: &'static ThisModule) -> Result<Self> {
@@ -62,6 +79,23 @@ impl kernel::Module for MarkerCore {
             let root = unsafe { Dir::borrowed(root) };
             Some(Dir::new(c"markers", Some(&root))?)
         };
+        let root_files = if root.is_null() {
+            None
+        } else {
+            // SAFETY: as above.
+            let root = unsafe { Dir::borrowed(root) };
+            Some(debugfs::create_root_files(&root)?)
+        };
+        let sinks_dir = if root.is_null() {
+            None
+        } else {
+            // SAFETY: as above.
+            let root = unsafe { Dir::borrowed(root) };
+            Some(Dir::new(c"sinks", Some(&root))?)
+        };
+        if let Some(d) = &sinks_dir {
+            SINKS_DIR.store(d.as_ptr(), core::sync::atomic::Ordering::Release);
+        }
         registry::lock().root = markers_dir
             .as_ref()
             .map_or(core::ptr::null_mut(), |d| d.as_ptr());
@@ -72,6 +106,8 @@ impl kernel::Module for MarkerCore {
         pr_info!("ABI {} ready\n", rtrace::abi::MARKER_ABI);
         Ok(Self {
             _markers_dir: markers_dir,
+            _sinks_dir: sinks_dir,
+            _root_files: root_files,
         })
     }
 }
@@ -79,6 +115,7 @@ impl kernel::Module for MarkerCore {
 impl Drop for MarkerCore {
     fn drop(&mut self) {
         NOTIFIER.unregister();
+        SINKS_DIR.store(core::ptr::null_mut(), core::sync::atomic::Ordering::Release);
         // Every probe module has gone (they hold references on this module), so the registry
         // holds no marker; only the memory of its empty lists remains.
         registry::lock().release();

@@ -24,6 +24,18 @@ EXPORT_SYMBOL_GPL(rtrace_sink_register);
 EXPORT_SYMBOL_GPL(rtrace_sink_unregister);
 EXPORT_SYMBOL_GPL(rtrace_marker_connect);
 EXPORT_SYMBOL_GPL(rtrace_marker_disconnect);
+int rtrace_sink_connections(u32 abi, const char *sink);
+struct dentry *rtrace_sinks_debugfs_dir(u32 abi);
+ssize_t rtrace_marker_print(u32 abi, u32 id, const u8 *payload, size_t len, char *out,
+			    size_t out_len);
+ssize_t rtrace_marker_name(u32 abi, u32 id, char *out, size_t out_len);
+int rtrace_marker_field(u32 abi, const char *subsystem, const char *event, const char *field,
+			void *out);
+EXPORT_SYMBOL_GPL(rtrace_sink_connections);
+EXPORT_SYMBOL_GPL(rtrace_sinks_debugfs_dir);
+EXPORT_SYMBOL_GPL(rtrace_marker_print);
+EXPORT_SYMBOL_GPL(rtrace_marker_name);
+EXPORT_SYMBOL_GPL(rtrace_marker_field);
 
 /* Protects the marker registry (marker/registry.rs). */
 static DEFINE_MUTEX(rtrace_markers_mutex);
@@ -53,4 +65,50 @@ struct dentry *rtrace_marker_create_format(struct dentry *dir, void *entry);
 struct dentry *rtrace_marker_create_format(struct dentry *dir, void *entry)
 {
 	return debugfs_create_file("format", 0400, dir, entry, &rtrace_marker_format_fops);
+}
+
+/*
+ * The control files: shown through seq_file (single_open, whose private data is the inode's:
+ * the marker's entry, or NULL for the files at the root), written by Rust (marker/debugfs.rs).
+ */
+#define RTRACE_MARKER_FILE(name)                                                         \
+	int rtrace_marker_##name##_show(struct seq_file *m, void *v);                   \
+	ssize_t rtrace_marker_##name##_write(struct file *file, const char __user *buf, \
+					     size_t len, loff_t *ppos);                 \
+	static int name##_open(struct inode *inode, struct file *file)                  \
+	{                                                                               \
+		return single_open(file, rtrace_marker_##name##_show, inode->i_private);  \
+	}                                                                               \
+	static const struct file_operations name##_fops = {                             \
+		.owner = THIS_MODULE,                                                   \
+		.open = name##_open,                                                    \
+		.read = seq_read,                                                       \
+		.write = rtrace_marker_##name##_write,                                  \
+		.llseek = seq_lseek,                                                    \
+		.release = single_release,                                              \
+	}
+
+RTRACE_MARKER_FILE(set_event);
+RTRACE_MARKER_FILE(available_markers);
+RTRACE_MARKER_FILE(available_sinks);
+RTRACE_MARKER_FILE(id);
+RTRACE_MARKER_FILE(enable);
+RTRACE_MARKER_FILE(filter);
+
+struct dentry *rtrace_marker_create_file(const char *name, umode_t mode, struct dentry *dir,
+					 void *entry);
+
+/* marker/debugfs.rs: create() */
+struct dentry *rtrace_marker_create_file(const char *name, umode_t mode, struct dentry *dir,
+					 void *entry)
+{
+	const struct file_operations *fops =
+		!strcmp(name, "set_event")	   ? &set_event_fops :
+		!strcmp(name, "available_markers") ? &available_markers_fops :
+		!strcmp(name, "available_sinks")   ? &available_sinks_fops :
+		!strcmp(name, "id")		   ? &id_fops :
+		!strcmp(name, "enable")		   ? &enable_fops :
+		!strcmp(name, "filter")		   ? &filter_fops : NULL;
+
+	return fops ? debugfs_create_file(name, mode, dir, entry, fops) : ERR_PTR(-EINVAL);
 }

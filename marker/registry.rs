@@ -29,28 +29,50 @@ pub(crate) struct Entry {
     pub(crate) raw: &'static RawMarker,
     pub(crate) owner: *mut bindings::module,
     pub(crate) id: u32,
-    /// `markers/<subsystem>/<event>/`, holding `format` (whose private data is this entry).
+    /// The text of the marker's filter (empty when none); the compiled filter is `raw.filter`.
+    pub(crate) filter_text: KVec<u8>,
+    /// `markers/<subsystem>/<event>/`, holding `format`, `id`, `enable` and `filter` (whose
+    /// private data is this entry).
     dir: Option<Dir>,
 }
 
+/// What a marker's removal leaves to free once the registry's mutex is released: its files
+/// and maybe its subsystem's directory. Their removal waits for the files' operations in
+/// progress, and those (`enable`, `filter`) take the mutex. Dropped in field order: the
+/// event's directory before its subsystem's.
+#[must_use = "drop it after releasing the registry's mutex"]
+pub(crate) struct Trash {
+    entry: Option<KBox<Entry>>,
+    subsystem: Option<Subsystem>,
+}
+
+impl Trash {
+    pub(crate) fn none() -> Self {
+        Self {
+            entry: None,
+            subsystem: None,
+        }
+    }
+}
+
 /// A `markers/<subsystem>/` directory and how many registered markers it holds.
-struct Subsystem {
+pub(crate) struct Subsystem {
     name: KVec<u8>,
     dir: Option<Dir>,
     markers: usize,
 }
 
 /// A registered sink.
-struct SinkEntry {
-    raw: &'static RawSink,
+pub(crate) struct SinkEntry {
+    pub(crate) raw: &'static RawSink,
     owner: *mut bindings::module,
 }
 
 /// A connection of a sink to a marker, both by name: armed until both are registered.
-struct Connection {
-    sink: KVec<u8>,
-    subsystem: KVec<u8>,
-    event: KVec<u8>,
+pub(crate) struct Connection {
+    pub(crate) sink: KVec<u8>,
+    pub(crate) subsystem: KVec<u8>,
+    pub(crate) event: KVec<u8>,
 }
 
 /// All markers, sinks and connections.
@@ -58,8 +80,8 @@ pub(crate) struct Registry {
     /// Boxed: the `format` files point to their entries.
     pub(crate) markers: KVec<KBox<Entry>>,
     subsystems: KVec<Subsystem>,
-    sinks: KVec<SinkEntry>,
-    connections: KVec<Connection>,
+    pub(crate) sinks: KVec<SinkEntry>,
+    pub(crate) connections: KVec<Connection>,
     /// `markers/`, or null without debugfs. Set by the module's init, cleared by its exit.
     pub(crate) root: *mut bindings::dentry,
     last_id: u32,
@@ -136,29 +158,29 @@ fn reason(e: RecordError) -> &'static str {
 }
 
 /// `subsystem:event` of the marker at `raw`, for messages.
-fn label(raw: &RawMarker) -> (&str, &str) {
+pub(crate) fn label(raw: &RawMarker) -> (&str, &str) {
     // SAFETY: as in `read`.
     let (s, e) = unsafe { (CStr::from_ptr(raw.subsystem), CStr::from_ptr(raw.event)) };
     (s.to_str().unwrap_or("?"), e.to_str().unwrap_or("?"))
 }
 
-fn sink_name(raw: &RawSink) -> &[u8] {
+pub(crate) fn sink_name(raw: &RawSink) -> &[u8] {
     // SAFETY: a sink's name is a NUL-terminated static string of its (loaded) module.
     unsafe { CStr::from_ptr(raw.name) }.to_bytes()
 }
 
-fn copy(bytes: &[u8]) -> Result<KVec<u8>> {
+pub(crate) fn copy(bytes: &[u8]) -> Result<KVec<u8>> {
     let mut v = KVec::with_capacity(bytes.len(), GFP_KERNEL)?;
     v.extend_from_slice(bytes, GFP_KERNEL)?;
     Ok(v)
 }
 
-fn text(bytes: &[u8]) -> &str {
+pub(crate) fn text(bytes: &[u8]) -> &str {
     core::str::from_utf8(bytes).unwrap_or("?")
 }
 
 impl Connection {
-    fn is(&self, sink: &[u8], subsystem: &[u8], event: &[u8]) -> bool {
+    pub(crate) fn is(&self, sink: &[u8], subsystem: &[u8], event: &[u8]) -> bool {
         self.sink.as_slice() == sink
             && self.subsystem.as_slice() == subsystem
             && self.event.as_slice() == event
@@ -239,11 +261,12 @@ impl Registry {
         }
     }
 
-    /// Registers `raw`, declared by `owner`.
+    /// Registers `raw`, declared by `owner`. On failure, what was created goes in `trash`.
     pub(crate) fn register(
         &mut self,
         raw: &'static RawMarker,
         owner: *mut bindings::module,
+        trash: &mut Trash,
     ) -> Result {
         let mut fields = [Field {
             name: "",
@@ -289,13 +312,15 @@ impl Registry {
                 raw,
                 owner,
                 id,
+                filter_text: KVec::new(),
                 dir: None,
             },
             GFP_KERNEL,
         )?;
         let s = self.subsystem(subsystem)?;
         if let Err(e) = self.create_files(s, event, &mut entry) {
-            self.put_subsystem(s);
+            trash.entry = Some(entry);
+            trash.subsystem = self.put_subsystem(s);
             return Err(e);
         }
         // The id is set before sinks can be published: an emit that finds a sink (acquire)
@@ -303,8 +328,8 @@ impl Registry {
         raw.id.store(id, Ordering::Relaxed);
         // Sinks connected before the marker was registered start receiving now.
         if let Err(e) = self.refresh(raw) {
-            drop(entry);
-            self.put_subsystem(s);
+            trash.entry = Some(entry);
+            trash.subsystem = self.put_subsystem(s);
             return Err(e);
         }
         self.subsystems[s].markers += 1;
@@ -343,11 +368,12 @@ impl Registry {
         Ok(self.subsystems.len() - 1)
     }
 
-    /// Drops subsystem `s`'s directory if it holds no marker.
-    fn put_subsystem(&mut self, s: usize) {
+    /// Removes subsystem `s` if it holds no marker; its directory goes with the result.
+    fn put_subsystem(&mut self, s: usize) -> Option<Subsystem> {
         if self.subsystems[s].markers == 0 {
-            drop(kvec::swap_remove(&mut self.subsystems, s));
+            return Some(kvec::swap_remove(&mut self.subsystems, s));
         }
+        None
     }
 
     fn create_files(&mut self, s: usize, event: &str, entry: &mut KBox<Entry>) -> Result {
@@ -359,23 +385,23 @@ impl Registry {
         entry.dir = Some(Dir::with_name(event, parent)?);
         let private: *const Entry = &**entry;
         match &entry.dir {
-            Some(dir) => debugfs::create_format(dir, private.cast_mut()),
+            Some(dir) => debugfs::create_format(dir, private.cast_mut())
+                .and_then(|()| debugfs::create_marker_files(dir, private.cast_mut())),
             None => Ok(()),
         }
     }
 
     /// Removes `raw`; `Err(ENOENT)` if it is not registered.
-    pub(crate) fn unregister(&mut self, raw: &RawMarker) -> Result {
+    pub(crate) fn unregister(&mut self, raw: &RawMarker) -> Result<Trash> {
         let i = self
             .markers
             .iter()
             .position(|m| core::ptr::eq(m.raw, raw))
             .ok_or(ENOENT)?;
-        self.remove(i);
-        Ok(())
+        Ok(self.remove(i))
     }
 
-    fn remove(&mut self, i: usize) {
+    fn remove(&mut self, i: usize) -> Trash {
         let entry = kvec::swap_remove(&mut self.markers, i);
         let (subsystem, _) = label(entry.raw);
         entry.raw.key.disable();
@@ -388,18 +414,31 @@ impl Registry {
                 sink: AtomicPtr::new(core::ptr::null_mut()),
             },
         );
+        // Sites in flight may still evaluate the filter: freed after a grace period.
+        let filter = entry
+            .raw
+            .filter
+            .swap(core::ptr::null_mut(), Ordering::Relaxed);
+        if !filter.is_null() {
+            crate::rtrace::rcu::synchronize();
+            // SAFETY: published by `set_filter` from a `KBox`, unpublished above, and no site
+            // reads it after the grace period.
+            drop(unsafe { KBox::from_raw(filter) });
+        }
         // The id stays: emits still in flight commit their records under it.
-        // Removing the directory waits for open `format` files' operations, which read the
-        // entry: only then is the entry freed.
-        drop(entry);
+        // Removing the directory waits for open files' operations, which read the entry: only
+        // then is the entry freed, by the caller, once the mutex is released.
+        let mut trash = Trash::none();
         if let Some(s) = self
             .subsystems
             .iter()
             .position(|s| s.name.as_slice() == subsystem.as_bytes())
         {
             self.subsystems[s].markers -= 1;
-            self.put_subsystem(s);
+            trash.subsystem = self.put_subsystem(s);
         }
+        trash.entry = Some(entry);
+        trash
     }
 
     /// Frees the lists' memory when the core goes (no marker or sink is left by then).
@@ -522,9 +561,9 @@ impl Registry {
         Ok(())
     }
 
-    /// Removes the markers and sinks of a module that went without removing them; returns
-    /// whether a sink was removed (the caller then waits for a grace period).
-    pub(crate) fn module_going(&mut self, module: *mut bindings::module) -> bool {
+    /// Removes the sinks of a module that went without removing them; returns whether one was
+    /// removed (the caller then waits for a grace period).
+    pub(crate) fn module_going_sinks(&mut self, module: *mut bindings::module) -> bool {
         let mut sinks = false;
         while let Some(s) = self.sinks.iter().find(|s| s.owner == module).map(|s| s.raw) {
             pr_err!(
@@ -535,17 +574,20 @@ impl Registry {
             self.unregister_sink(s);
             sinks = true;
         }
-        while let Some(i) = self.markers.iter().position(|m| m.owner == module) {
-            let (s, e) = label(self.markers[i].raw);
-            pr_err!(
-                "module {} went without removing its marker {}:{}: removed\n",
-                module_name(module),
-                s,
-                e
-            );
-            self.remove(i);
-        }
         sinks
+    }
+
+    /// Removes one marker of a module that went without removing it, if any.
+    pub(crate) fn module_going_marker(&mut self, module: *mut bindings::module) -> Option<Trash> {
+        let i = self.markers.iter().position(|m| m.owner == module)?;
+        let (s, e) = label(self.markers[i].raw);
+        pr_err!(
+            "module {} went without removing its marker {}:{}: removed\n",
+            module_name(module),
+            s,
+            e
+        );
+        Some(self.remove(i))
     }
 }
 

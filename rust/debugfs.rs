@@ -70,6 +70,16 @@ impl Dir {
         core::mem::ManuallyDrop::new(Self(dentry))
     }
 
+    /// Takes ownership of `dentry`, a debugfs file or directory that nothing else removes: it is
+    /// removed when the result is dropped.
+    ///
+    /// # Safety
+    ///
+    /// `dentry` was returned by a successful debugfs creation and is owned by the caller.
+    pub unsafe fn owned(dentry: *mut bindings::dentry) -> Self {
+        Self(dentry)
+    }
+
     /// The dentry, for the C shim's file creation functions.
     pub fn as_ptr(&self) -> *mut bindings::dentry {
         self.0
@@ -127,8 +137,36 @@ pub fn control_write(
     len: usize,
     command: impl FnOnce(&str) -> Result,
 ) -> isize {
-    let mut text = [0u8; 160];
-    match user_text(buf, len, &mut text).and_then(command) {
+    command_write::<160>("control", buf, len, command)
+}
+
+/// Like [`control_write`] for file `file`, with writes of up to `N` bytes, and a line in the
+/// kernel log for a write too long, not text, or empty.
+pub fn command_write<const N: usize>(
+    file: &str,
+    buf: *const c_char,
+    len: usize,
+    command: impl FnOnce(&str) -> Result,
+) -> isize {
+    let mut text = [0u8; N];
+    if len > N {
+        kernel::pr_err!("{}: write of {} bytes: at most {} at once\n", file, len, N);
+        return kernel::error::code::EINVAL.to_errno() as isize;
+    }
+    let text = match user_text(buf, len, &mut text) {
+        Ok(t) if t.trim().is_empty() => {
+            kernel::pr_err!("{}: empty write\n", file);
+            return kernel::error::code::EINVAL.to_errno() as isize;
+        }
+        Ok(t) => t,
+        Err(e) => {
+            if e == kernel::error::code::EINVAL {
+                kernel::pr_err!("{}: the write is not text (UTF-8)\n", file);
+            }
+            return e.to_errno() as isize;
+        }
+    };
+    match command(text) {
         Ok(()) => len as isize,
         Err(e) => e.to_errno() as isize,
     }

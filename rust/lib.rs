@@ -11,4 +11,5 @@ pub mod probe_array;
 pub mod record;
 pub mod ring_buffer;
 pub mod ring_record;
+pub mod set_event;
 pub mod text;

@@ -44,9 +44,11 @@ impl Cmdlines {
         // `comm` may be rewritten concurrently (`set_task_comm()`): a volatile copy gets the old
         // name, the new one, or a mix, as ftrace's `memcpy()` does.
         // SAFETY: `task` is a live task (borrowed); `comm` is 16 bytes inside it.
-        let comm: [u8; 16] = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(task.comm)).map(|c| c as u8) };
+        let comm: [u8; 16] = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(task.comm)) };
         let words = [
-            u64::from_ne_bytes([comm[0], comm[1], comm[2], comm[3], comm[4], comm[5], comm[6], comm[7]]),
+            u64::from_ne_bytes([
+                comm[0], comm[1], comm[2], comm[3], comm[4], comm[5], comm[6], comm[7],
+            ]),
             u64::from_ne_bytes([
                 comm[8], comm[9], comm[10], comm[11], comm[12], comm[13], comm[14], comm[15],
             ]),

@@ -10,7 +10,7 @@
 //!   blocking while empty (poll()able), whole records per read, with lost-events notices;
 //! - `buffer_size_kb`, `overwrite`, `reset`, `stats`, `per_cpu/cpuN/stats`, `saved_cmdlines`.
 
-use core::ffi::{c_char, c_int, c_long, c_void};
+use core::ffi::{c_char, c_int, c_long, c_void, CStr};
 use core::fmt::{self, Write};
 use core::sync::atomic::Ordering;
 
@@ -35,11 +35,18 @@ extern "C" {
         kind: usize,
         reader: bool,
     ) -> *mut bindings::dentry;
-    fn rtrace_ring_wait(cond: extern "C" fn(*mut c_void) -> bool, data: *mut c_void, timeout: c_long)
-        -> c_long;
-    fn rtrace_ring_poll_wait(file: *mut bindings::file, pt: *mut bindings::poll_table);
+    fn rtrace_ring_wait(
+        cond: extern "C" fn(*mut c_void) -> bool,
+        data: *mut c_void,
+        timeout: c_long,
+    ) -> c_long;
+    fn rtrace_ring_poll_wait(file: *mut bindings::file, pt: *mut c_void);
     fn rtrace_ring_clock() -> u64;
 }
+
+/// `EPOLLIN` and `EPOLLRDNORM` (include/uapi/linux/eventpoll.h), not in the bindings.
+const EPOLLIN: u32 = 0x001;
+const EPOLLRDNORM: u32 = 0x040;
 
 const TRACE: usize = 1;
 const TRACE_PIPE: usize = 2;
@@ -64,7 +71,7 @@ fn create(dir: &Dir, name: &CStr, mode: u16, kind: usize, reader: bool) -> Resul
 pub(crate) struct Files {
     _cpus: KVec<Dir>,
     _per_cpu: Dir,
-    dir: Dir,
+    _dir: Dir,
 }
 
 impl Files {
@@ -84,7 +91,10 @@ impl Files {
             let mut w = Buf::new(&mut name);
             let _ = write!(w, "cpu{cpu}");
             let len = w.len;
-            let d = Dir::with_name(core::str::from_utf8(&name[..len]).map_err(|_| EINVAL)?, &per_cpu)?;
+            let d = Dir::with_name(
+                core::str::from_utf8(&name[..len]).map_err(|_| EINVAL)?,
+                &per_cpu,
+            )?;
             create(&d, c"trace_pipe_raw", 0o400, RAW + cpu, true)?;
             create(&d, c"stats", 0o400, CPU_STATS + cpu, false)?;
             cpus.push(d, GFP_KERNEL)?;
@@ -92,12 +102,8 @@ impl Files {
         Ok(Self {
             _cpus: cpus,
             _per_cpu: per_cpu,
-            dir,
+            _dir: dir,
         })
-    }
-
-    pub(crate) fn dir(&self) -> &Dir {
-        &self.dir
     }
 }
 
@@ -134,8 +140,9 @@ struct Reader {
     kind: usize,
     /// For `trace`: each CPU's next position and end; unused by the consuming readers.
     cursors: KVec<(u64, u64)>,
-    /// Text produced and not yet read.
+    /// Text produced (`LINE_MAX` bytes, `text_len` used), read up to `text_at`.
     text: KVec<u8>,
+    text_len: usize,
     text_at: usize,
     /// Each CPU's copy of its next record.
     records: KVec<KVec<u8>>,
@@ -156,17 +163,15 @@ impl Reader {
         let mut records = KVec::with_capacity(ncpu, GFP_KERNEL)?;
         let copies = if kind >= RAW { 1 } else { ncpu };
         for _ in 0..copies {
-            let mut v = KVec::with_capacity(SUB_SIZE, GFP_KERNEL)?;
-            v.resize(SUB_SIZE, 0, GFP_KERNEL)?;
-            records.push(v, GFP_KERNEL)?;
+            records.push(KVec::from_elem(0, SUB_SIZE, GFP_KERNEL)?, GFP_KERNEL)?;
         }
-        let mut text = KVec::with_capacity(LINE_MAX, GFP_KERNEL)?;
-        text.resize(LINE_MAX, 0, GFP_KERNEL)?;
+        let text = KVec::from_elem(0, LINE_MAX, GFP_KERNEL)?;
         Ok(KBox::new(
             Self {
                 kind,
                 cursors: KVec::new(),
                 text,
+                text_len: 0,
                 text_at: 0,
                 records,
                 started: false,
@@ -196,7 +201,7 @@ impl Reader {
                 id: 0,
                 len: 0,
             });
-            if best.as_ref().is_none_or(|b| header.ts < b.header.ts) {
+            if best.as_ref().map_or(true, |b| header.ts < b.header.ts) {
                 best = Some(Next {
                     cpu,
                     from,
@@ -232,10 +237,7 @@ impl Reader {
                     c.overrun
                 );
                 let _ = writeln!(line, "#");
-                let _ = writeln!(
-                    line,
-                    "#           TASK-PID     CPU#     TIMESTAMP  EVENT"
-                );
+                let _ = writeln!(line, "#           TASK-PID     CPU#     TIMESTAMP  EVENT");
                 let len = line.len;
                 self.set_text(len);
                 return true;
@@ -297,23 +299,16 @@ impl Reader {
     }
 
     fn set_text(&mut self, len: usize) {
-        self.text.truncate(len);
+        self.text_len = len;
         self.text_at = 0;
     }
 
     fn pending(&self) -> &[u8] {
-        &self.text[self.text_at..]
+        &self.text[self.text_at..self.text_len]
     }
 
-    /// Restores the text buffer to its full size once drained.
     fn drain(&mut self, n: usize) {
         self.text_at += n;
-        if self.text_at == self.text.len() {
-            self.text_at = 0;
-            // Cannot fail: within the capacity allocated at open.
-            let _ = self.text.resize(LINE_MAX, 0, GFP_KERNEL);
-            self.text.truncate(0);
-        }
     }
 }
 
@@ -339,8 +334,7 @@ fn find_comm(buffers: &Buffers, cpu: usize, pid: i32) -> [u8; 16] {
         idle[..9].copy_from_slice(b"<idle>\0\0\0");
         return idle;
     }
-    core::iter::once(cpu)
-        .chain(0..buffers.cpus.len())
+    Iterator::chain(core::iter::once(cpu), 0..buffers.cpus.len())
         .find_map(|c| buffers.cpus.get(c).and_then(|b| b.cmdlines.find(pid)))
         .unwrap_or(*b"<...>\0\0\0\0\0\0\0\0\0\0\0")
 }
@@ -375,10 +369,9 @@ fn print_record(out: &mut Buf<'_>, id: u16, payload: &[u8]) {
 fn has_data(buffers: &Buffers, kind: usize) -> bool {
     let ready = |ring: &CpuRing| ring.read_pos() < ring.committed();
     if kind >= RAW {
-        buffers
-            .cpus
-            .get(kind - RAW)
-            .is_some_and(|b| ready(&b.ring) || b.ring.counters().lost() > b.lost_reported.load(Ordering::Relaxed))
+        buffers.cpus.get(kind - RAW).is_some_and(|b| {
+            ready(&b.ring) || b.ring.counters().lost() > b.lost_reported.load(Ordering::Relaxed)
+        })
     } else {
         buffers.cpus.iter().any(|b| ready(&b.ring))
     }
@@ -393,7 +386,8 @@ extern "C" fn woken(_data: *mut c_void) -> bool {
 fn wait_for_data() -> Result {
     WAITING.store(true, Ordering::Relaxed);
     // SAFETY: `woken` takes no data; HZ / 10 jiffies.
-    let r = unsafe { rtrace_ring_wait(woken, core::ptr::null_mut(), (bindings::HZ / 10) as c_long) };
+    let r =
+        unsafe { rtrace_ring_wait(woken, core::ptr::null_mut(), (bindings::HZ / 10) as c_long) };
     if r < 0 {
         return Err(ERESTARTSYS);
     }
@@ -403,7 +397,7 @@ fn wait_for_data() -> Result {
 fn reader_of(file: *mut bindings::file) -> &'static mut Reader {
     // SAFETY: `private_data` is the `Reader` that `open` put there, freed only by `release`,
     // and a file's read and poll do not run concurrently with its release; reads of one file
-    // are serialised by the caller (`f_pos_lock` does not apply to no_llseek files, so they are
+    // are serialised by the caller (`f_pos_lock` does not cover them (`FMODE_ATOMIC_POS` is for regular files), so they are
     // serialised by the tracer's mutex, held in `read`).
     unsafe { &mut *(*file).private_data.cast::<Reader>() }
 }
@@ -431,14 +425,16 @@ extern "C" fn rtrace_ring_open(inode: *mut bindings::inode, file: *mut bindings:
             }
         }
     }
-    reader.text.truncate(0);
     // SAFETY: the file being opened; `release` frees what is stored here.
     unsafe { (*file).private_data = KBox::into_raw(reader).cast() };
     0
 }
 
 #[no_mangle]
-extern "C" fn rtrace_ring_release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+extern "C" fn rtrace_ring_release(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
     // SAFETY: `private_data` is the `Reader` `open` stored; nothing uses it after release.
     drop(unsafe { KBox::from_raw((*file).private_data.cast::<Reader>()) });
     0
@@ -453,7 +449,8 @@ fn to_user(buf: *mut c_char, at: usize, bytes: &[u8]) -> Result {
 
 fn nonblocking(file: *mut bindings::file) -> bool {
     // SAFETY: an open file.
-    unsafe { (*file).f_flags } & bindings::O_NONBLOCK != 0
+    let flags = unsafe { (*file).f_flags };
+    flags & bindings::O_NONBLOCK != 0
 }
 
 #[no_mangle]
@@ -491,7 +488,12 @@ extern "C" fn rtrace_ring_read(
     }
 }
 
-fn read_text(reader: &mut Reader, buffers: &Buffers, buf: *mut c_char, len: usize) -> Result<usize> {
+fn read_text(
+    reader: &mut Reader,
+    buffers: &Buffers,
+    buf: *mut c_char,
+    len: usize,
+) -> Result<usize> {
     let mut copied = 0;
     while copied < len {
         if reader.pending().is_empty() && !reader.next_line(buffers) {
@@ -552,7 +554,7 @@ fn read_raw(reader: &mut Reader, buffers: &Buffers, buf: *mut c_char, len: usize
 }
 
 #[no_mangle]
-extern "C" fn rtrace_ring_poll(file: *mut bindings::file, pt: *mut bindings::poll_table) -> u32 {
+extern "C" fn rtrace_ring_poll(file: *mut bindings::file, pt: *mut c_void) -> u32 {
     let reader = reader_of(file);
     // SAFETY: the file being polled and its poll table.
     unsafe { rtrace_ring_poll_wait(file, pt) };
@@ -563,7 +565,7 @@ extern "C" fn rtrace_ring_poll(file: *mut bindings::file, pt: *mut bindings::pol
         .as_deref()
         .is_some_and(|b| reader.kind == TRACE || has_data(b, reader.kind));
     if ready {
-        bindings::POLLIN | bindings::POLLRDNORM
+        EPOLLIN | EPOLLRDNORM
     } else {
         0
     }
@@ -592,7 +594,8 @@ fn control(kind: usize, text: &str) -> Result {
                 return Err(EINVAL);
             }
             // SAFETY: the sink's name is a NUL-terminated static string.
-            let connected = unsafe { abi::rtrace_sink_connections(MARKER_ABI, crate::RAW_SINK.name) };
+            let connected =
+                unsafe { abi::rtrace_sink_connections(MARKER_ABI, crate::RAW_SINK.name) };
             if connected != 0 {
                 pr_err!(
                     "buffer_size_kb: the tracer is connected to {} marker(s): disconnect it first\n",
@@ -626,7 +629,10 @@ fn control(kind: usize, text: &str) -> Result {
                 pr_err!("reset: write 1 to empty the buffers\n");
                 return Err(EINVAL);
             }
-            let kb = state.buffers.as_deref().map_or(tracer::SIZE_KB_DEFAULT, |b| b.size_kb);
+            let kb = state
+                .buffers
+                .as_deref()
+                .map_or(tracer::SIZE_KB_DEFAULT, |b| b.size_kb);
             let new = Buffers::new(kb, state.overwrite)?;
             state.replace(Some(new));
             Ok(())

@@ -20,7 +20,7 @@ mod cmdlines;
 mod files;
 mod tracer;
 
-use rtrace::abi::{rtrace_debugfs_root, RawSink, TRACEPOINT_ABI};
+use rtrace::abi::{rtrace_sinks_debugfs_dir, RawSink, MARKER_ABI};
 use rtrace::debugfs::Dir;
 use rtrace::sink::{self, Registration};
 
@@ -40,7 +40,6 @@ extern "C" {
 
 struct Ring {
     _files: Option<files::Files>,
-    _sinks_dir: Option<Dir>,
     _sink: Option<Registration>,
 }
 
@@ -51,18 +50,15 @@ impl kernel::Module for Ring {
         tracer::state().replace(Some(buffers));
         let mut ring = Self {
             _files: None,
-            _sinks_dir: None,
             _sink: None,
         };
-        // SAFETY: no precondition; the tracepoint core, on which this module depends, owns the
+        // SAFETY: no precondition; the marker core, on which this module depends, owns the
         // directory and outlives this module.
-        let root = unsafe { rtrace_debugfs_root(TRACEPOINT_ABI) };
-        if !root.is_null() {
-            // SAFETY: `root` is live for as long as this module (see above).
-            let root = unsafe { Dir::borrowed(root) };
-            let sinks = rtrace::debugfs::sinks_dir(&root)?;
+        let sinks = unsafe { rtrace_sinks_debugfs_dir(MARKER_ABI) };
+        if !sinks.is_null() {
+            // SAFETY: `sinks` is live for as long as this module (see above).
+            let sinks = unsafe { Dir::borrowed(sinks) };
             ring._files = Some(files::Files::new(Dir::new(c"ring", Some(&sinks))?, ncpu)?);
-            ring._sinks_dir = Some(sinks);
         }
         ring._sink = Some(Registration::new(&RAW_SINK, &crate::THIS_MODULE)?);
         pr_info!(

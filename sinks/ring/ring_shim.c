@@ -109,7 +109,7 @@ static const struct file_operations reader_fops = {
 	.read = rtrace_ring_read,
 	.poll = rtrace_ring_poll,
 	.release = rtrace_ring_release,
-	.llseek = no_llseek,
+	.llseek = noop_llseek,
 };
 
 static int control_open(struct inode *inode, struct file *file)

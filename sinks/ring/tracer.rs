@@ -30,6 +30,8 @@ pub(crate) const SIZE_KB_MAX: usize = 65536;
 /// Default per-CPU size, KiB.
 pub(crate) const SIZE_KB_DEFAULT: usize = 1024;
 
+// The task pointer is opaque here: the shim returns `current`.
+#[allow(improper_ctypes)]
 extern "C" {
     fn rtrace_ring_lock();
     fn rtrace_ring_unlock();
@@ -52,8 +54,7 @@ pub(crate) struct CpuBuf {
 impl CpuBuf {
     fn new(size: usize, overwrite: bool) -> Result<KBox<Self>> {
         let nsub = size / SUB_SIZE;
-        let mut data = VVec::with_capacity(size / 8, GFP_KERNEL)?;
-        data.resize(size / 8, 0, GFP_KERNEL)?;
+        let mut data = VVec::from_elem(0u64, size / 8, GFP_KERNEL)?;
         let mut ends = KVec::with_capacity(nsub, GFP_KERNEL)?;
         for _ in 0..nsub {
             ends.push(AtomicU32::new(0), GFP_KERNEL)?;
@@ -61,14 +62,7 @@ impl CpuBuf {
         // SAFETY: `data` is `size` bytes of 8-byte words and `ends` `nsub` counters, both kept
         // in the same `CpuBuf` as the ring and never resized; their heap storage does not move
         // with the `CpuBuf`. `SUB_SIZE` is a power of two, `nsub >= 4` (`SIZE_KB_MIN`).
-        let ring = unsafe {
-            CpuRing::new(
-                data.as_mut_ptr().cast(),
-                ends.as_ptr(),
-                SUB_SIZE,
-                nsub,
-            )
-        };
+        let ring = unsafe { CpuRing::new(data.as_mut_ptr().cast(), ends.as_ptr(), SUB_SIZE, nsub) };
         ring.set_overwrite(overwrite);
         Ok(KBox::new(
             Self {
@@ -162,13 +156,13 @@ impl State {
     /// Replaces the buffers with `new` (or none), once no writer uses the old ones.
     pub(crate) fn replace(&mut self, new: Option<KBox<Buffers>>) {
         let old = self.buffers.take();
-        let old_ptr = old
-            .as_ref()
-            .map_or(core::ptr::null_mut(), |b| (&**b as *const Buffers).cast_mut());
+        let old_ptr = old.as_ref().map_or(core::ptr::null_mut(), |b| {
+            (&**b as *const Buffers).cast_mut()
+        });
         RETIRING.store(old_ptr, Ordering::Release);
-        let new_ptr = new
-            .as_ref()
-            .map_or(core::ptr::null_mut(), |b| (&**b as *const Buffers).cast_mut());
+        let new_ptr = new.as_ref().map_or(core::ptr::null_mut(), |b| {
+            (&**b as *const Buffers).cast_mut()
+        });
         ACTIVE.store(new_ptr, Ordering::Release);
         self.buffers = new;
         // Every writer that found the old set has committed after a grace period: writers run

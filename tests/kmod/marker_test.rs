@@ -9,9 +9,16 @@
 //! (a `char[0]`), `large` (records over 64 KiB), `exists` (a second `test:sched_switch`),
 //! `abi` (a caller of another marker ABI version). `emit max`, `emit min` and `emit switch` emit
 //! `test:all_types` with every field at its maximum (arrays and strings over-long, to be
-//! truncated) or minimum (empty), and `test:sched_switch` with fixed values.
+//! truncated) or minimum (empty), and `test:sched_switch` with fixed values. `emit switch N`
+//! emits `test:sched_switch` N times with `prev_pid = next_pid = prev_state = i` and
+//! `prev_prio = next_prio = i % 140` for i in 0..N. `storm N` has four threads emit
+//! `test:sched_switch` N times each, concurrently (`prev_comm = next_comm = "storm"`,
+//! `prev_pid = next_pid = prev_state` = the thread's count, `prev_prio = next_prio` = the
+//! thread's number), and returns when they are done: every field of a record read back
+//! agrees with the others, or the record was torn.
 
 use core::ffi::c_char;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
@@ -21,6 +28,7 @@ mod rtrace;
 
 use rtrace::abi::{RawField, RawMarker, MARKER_ABI};
 use rtrace::debugfs::Dir;
+use rtrace::kthread::{Thread, ThreadMain};
 use rtrace::marker::Markers;
 use rtrace::record::FieldType;
 
@@ -135,7 +143,67 @@ fn bad(case: &str) -> Result {
     Err(EIO)
 }
 
+/// A storm thread: emits `STORM_COUNT` records, then counts itself done.
+struct Stormer {
+    index: i32,
+}
+
+const STORM_THREADS: usize = 4;
+static STORMERS: [Stormer; STORM_THREADS] = [
+    Stormer { index: 0 },
+    Stormer { index: 1 },
+    Stormer { index: 2 },
+    Stormer { index: 3 },
+];
+static STORM_COUNT: AtomicU32 = AtomicU32::new(0);
+static STORM_DONE: AtomicU32 = AtomicU32::new(0);
+static STORM_BUSY: AtomicBool = AtomicBool::new(false);
+
+impl ThreadMain for Stormer {
+    fn main(&self) {
+        for i in 0..STORM_COUNT.load(Ordering::Relaxed) as i32 {
+            emit_test_sched_switch(b"storm", i, self.index, i as i64, b"storm", i, self.index);
+        }
+        STORM_DONE.fetch_add(1, Ordering::Release);
+    }
+}
+
+fn storm(count: u32) -> Result {
+    if STORM_BUSY.swap(true, Ordering::Acquire) {
+        return Err(EBUSY);
+    }
+    STORM_COUNT.store(count, Ordering::Relaxed);
+    STORM_DONE.store(0, Ordering::Relaxed);
+    let mut threads = KVec::with_capacity(STORM_THREADS, GFP_KERNEL)?;
+    let mut result = Ok(());
+    for s in STORMERS.iter() {
+        match Thread::run(s, c"rtrace_storm") {
+            Ok(t) => threads.push(t, GFP_KERNEL)?,
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    // Threads that started run to their end (stopping one that has not started yet would skip
+    // its work): wait for them.
+    while (STORM_DONE.load(Ordering::Acquire) as usize) < threads.len() {
+        // SAFETY: sleeping is allowed in a control write.
+        unsafe { bindings::msleep(1) };
+    }
+    drop(threads);
+    STORM_BUSY.store(false, Ordering::Release);
+    result
+}
+
 fn emit(case: &str) -> Result {
+    if let Some(n) = case.strip_prefix("switch ") {
+        let n: i32 = n.trim().parse().map_err(|_| EINVAL)?;
+        for i in 0..n {
+            emit_test_sched_switch(b"rtrace", i, i % 140, i as i64, b"next", i, i % 140);
+        }
+        return Ok(());
+    }
     match case {
         "max" => emit_test_all_types(
             u8::MAX,
@@ -181,6 +249,7 @@ extern "C" fn rtrace_marker_test_control_write(
     rtrace::debugfs::control_write(buf, len, |text| match text.split_once(' ') {
         Some(("bad", case)) => bad(case),
         Some(("emit", case)) => emit(case),
+        Some(("storm", n)) => storm(n.trim().parse().map_err(|_| EINVAL)?),
         _ => Err(EINVAL),
     })
 }

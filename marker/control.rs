@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Run-time control of markers: connections by glob (`set_event`, a marker's `enable`), filters
+//! (a marker's `filter`), and what the listing files show. Every change is checked whole before
+//! anything is applied; a failure leaves everything as it was, with one line in the kernel log
+//! saying why.
+
+use core::fmt::Write;
+use core::sync::atomic::Ordering;
+
+use kernel::prelude::*;
+
+use crate::registry::{copy, label, read, sink_name, text, Entry, Registry};
+use crate::rtrace::filter::{glob_match, Filter};
+use crate::rtrace::record::{Field, FieldType, FIELDS_MAX};
+use crate::rtrace::set_event::{is_glob, Word};
+
+/// Most connection changes one write may make.
+const CHANGES_MAX: usize = 1024;
+
+/// One planned change: connect (or disconnect) `sink` and `subsystem:event`.
+struct Change<'a> {
+    remove: bool,
+    sink: &'a [u8],
+    subsystem: &'a [u8],
+    event: &'a [u8],
+}
+
+impl Registry {
+    /// Applies `words` (from `file`, for messages): every word is expanded against the
+    /// registered sinks, markers and connections first; a word that matches nothing refuses
+    /// the whole write with `ENOENT`. Connections are then made (undone if one fails), then
+    /// removed. The caller waits for a grace period if something was removed.
+    pub(crate) fn apply(&mut self, file: &str, words: &[Word<'_>]) -> Result<bool> {
+        let mut plan: KVec<Change<'_>> = KVec::new();
+        // The plan borrows names from `self` and from `words`; it is applied below, after the
+        // borrows of `self` end, through copies.
+        for w in words {
+            let before = plan.len();
+            if w.remove {
+                for c in self.connections.iter() {
+                    if glob_match(w.sink, &c.sink)
+                        && glob_match(w.subsystem, &c.subsystem)
+                        && glob_match(w.event, &c.event)
+                    {
+                        push(&mut plan, true, &c.sink, &c.subsystem, &c.event)?;
+                    }
+                }
+            } else {
+                let sinks = self.sinks.iter().map(|s| sink_name(s.raw));
+                let literal_sink = (!is_glob(w.sink)).then_some(w.sink);
+                let markers = self.markers.iter().map(|m| {
+                    let (s, e) = label(m.raw);
+                    (s.as_bytes(), e.as_bytes())
+                });
+                let literal_marker =
+                    (!is_glob(w.subsystem) && !is_glob(w.event)).then_some((w.subsystem, w.event));
+                let sinks = Iterator::chain(
+                    literal_sink.into_iter(),
+                    sinks.filter(|s| literal_sink.is_none() && glob_match(w.sink, s)),
+                );
+                for sink in sinks {
+                    let pairs = Iterator::chain(
+                        literal_marker.into_iter(),
+                        markers.clone().filter(|(s, e)| {
+                            literal_marker.is_none()
+                                && glob_match(w.subsystem, s)
+                                && glob_match(w.event, e)
+                        }),
+                    );
+                    for (subsystem, event) in pairs {
+                        let exists = self
+                            .connections
+                            .iter()
+                            .any(|c| c.is(sink, subsystem, event));
+                        if !exists {
+                            push(&mut plan, false, sink, subsystem, event)?;
+                        }
+                    }
+                }
+                // Connecting what is connected already is not an error.
+                if plan.len() == before && self.matches_any(w) {
+                    continue;
+                }
+            }
+            if plan.len() == before {
+                pr_err!(
+                    "{}: '{}{}:{}:{}' matches no {}\n",
+                    file,
+                    if w.remove { "!" } else { "" },
+                    text(w.sink),
+                    text(w.subsystem),
+                    text(w.event),
+                    if w.remove {
+                        "connection"
+                    } else {
+                        "sink or marker"
+                    }
+                );
+                return Err(ENOENT);
+            }
+        }
+        // Copies, so that the registry can change under the plan.
+        let mut owned: KVec<(bool, [KVec<u8>; 3])> = KVec::with_capacity(plan.len(), GFP_KERNEL)?;
+        for c in plan.iter() {
+            owned.push(
+                (
+                    c.remove,
+                    [copy(c.sink)?, copy(c.subsystem)?, copy(c.event)?],
+                ),
+                GFP_KERNEL,
+            )?;
+        }
+        drop(plan);
+        let mut done = 0;
+        for (remove, [k, s, e]) in owned.iter() {
+            if *remove {
+                continue;
+            }
+            if let Err(err) = self.connect(k, s, e) {
+                pr_err!(
+                    "{}: connecting {}:{}:{} failed ({:?}): nothing changed\n",
+                    file,
+                    text(k),
+                    text(s),
+                    text(e),
+                    err
+                );
+                for (_, [k, s, e]) in owned.iter().filter(|(r, _)| !r).take(done) {
+                    let _ = self.disconnect(k, s, e);
+                }
+                return Err(err);
+            }
+            done += 1;
+        }
+        let mut removed = false;
+        for (_, [k, s, e]) in owned.iter().filter(|(r, _)| *r) {
+            // Cannot fail: planned from the connections, and only removals follow.
+            removed |= self.disconnect(k, s, e).is_ok();
+        }
+        Ok(removed)
+    }
+
+    /// Whether `w` (a connecting word) names at least one existing connection.
+    fn matches_any(&self, w: &Word<'_>) -> bool {
+        self.connections.iter().any(|c| {
+            glob_match(w.sink, &c.sink)
+                && glob_match(w.subsystem, &c.subsystem)
+                && glob_match(w.event, &c.event)
+        })
+    }
+
+    /// Whether `entry` is a registered marker's entry.
+    pub(crate) fn holds(&self, entry: *const Entry) -> bool {
+        self.markers.iter().any(|m| core::ptr::eq(&**m, entry))
+    }
+
+    /// How many connections name the sink `name`.
+    pub(crate) fn connections_of(&self, name: &[u8]) -> usize {
+        self.connections
+            .iter()
+            .filter(|c| c.sink.as_slice() == name)
+            .count()
+    }
+
+    /// The registered marker with id `id`.
+    pub(crate) fn by_id(&self, id: u32) -> Option<&Entry> {
+        self.markers.iter().find(|m| m.id == id).map(|m| &**m)
+    }
+
+    /// `available_markers`: `subsystem:event` lines, by id.
+    pub(crate) fn write_markers(&self, out: &mut impl Write) {
+        let mut last = 0;
+        // Few markers: a selection by increasing id needs no allocation.
+        while let Some(m) = self
+            .markers
+            .iter()
+            .filter(|m| m.id > last)
+            .min_by_key(|m| m.id)
+        {
+            let (s, e) = label(m.raw);
+            let _ = writeln!(out, "{s}:{e}");
+            last = m.id;
+        }
+    }
+
+    /// `available_sinks`: one name per line.
+    pub(crate) fn write_sinks(&self, out: &mut impl Write) {
+        for s in self.sinks.iter() {
+            let _ = writeln!(out, "{}", text(sink_name(s.raw)));
+        }
+    }
+
+    /// `set_event`: `sink:subsystem:event` lines.
+    pub(crate) fn write_connections(&self, out: &mut impl Write) {
+        for c in self.connections.iter() {
+            let _ = writeln!(
+                out,
+                "{}:{}:{}",
+                text(&c.sink),
+                text(&c.subsystem),
+                text(&c.event)
+            );
+        }
+    }
+
+    /// A marker's `enable`: the names of the sinks connected to it.
+    pub(crate) fn write_enable(&self, entry: &Entry, out: &mut impl Write) {
+        let (s, e) = label(entry.raw);
+        for c in self.connections.iter().filter(|c| {
+            c.subsystem.as_slice() == s.as_bytes() && c.event.as_slice() == e.as_bytes()
+        }) {
+            let _ = writeln!(out, "{}", text(&c.sink));
+        }
+    }
+
+    /// Sets (or, for `0`, clears) `entry`'s filter. Returns the filter replaced, to be freed
+    /// after a grace period.
+    pub(crate) fn set_filter(
+        &mut self,
+        entry: *const Entry,
+        expression: &str,
+    ) -> Result<Option<KBox<Filter>>> {
+        let entry = self
+            .markers
+            .iter_mut()
+            .find(|m| core::ptr::eq(&***m, entry))
+            .ok_or(ENODEV)?;
+        let expression = expression.trim();
+        let (s, e) = label(entry.raw);
+        let new = if expression == "0" {
+            None
+        } else {
+            let mut fields = [Field {
+                name: "",
+                ty: FieldType::U8,
+            }; FIELDS_MAX];
+            let (_, _, n) = read(entry.raw, &mut fields).map_err(|_| EINVAL)?;
+            match Filter::compile(&fields[..n], expression.as_bytes()) {
+                Ok(filter) => Some(KBox::new(filter, GFP_KERNEL)?),
+                Err(why) => {
+                    pr_err!("{}:{} filter: {}: '{}'\n", s, e, why.message(), expression);
+                    return Err(EINVAL);
+                }
+            }
+        };
+        let mut text = KVec::new();
+        if new.is_some() {
+            text = copy(expression.as_bytes())?;
+        }
+        entry.filter_text = text;
+        let new = new.map_or(core::ptr::null_mut(), KBox::into_raw);
+        // Release: the filter is complete before sites can load it.
+        let old = entry.raw.filter.swap(new, Ordering::AcqRel);
+        // SAFETY: a published filter comes from `KBox::into_raw` here; the caller frees it only
+        // after a grace period.
+        Ok((!old.is_null()).then(|| unsafe { KBox::from_raw(old) }))
+    }
+}
+
+fn push<'a>(
+    plan: &mut KVec<Change<'a>>,
+    remove: bool,
+    sink: &'a [u8],
+    subsystem: &'a [u8],
+    event: &'a [u8],
+) -> Result {
+    let dup = plan.iter().any(|c| {
+        c.remove == remove && c.sink == sink && c.subsystem == subsystem && c.event == event
+    });
+    if dup {
+        return Ok(());
+    }
+    if plan.len() >= CHANGES_MAX {
+        pr_err!(
+            "set_event: more than {} changes in one write\n",
+            CHANGES_MAX
+        );
+        return Err(E2BIG);
+    }
+    plan.push(
+        Change {
+            remove,
+            sink,
+            subsystem,
+            event,
+        },
+        GFP_KERNEL,
+    )?;
+    Ok(())
+}

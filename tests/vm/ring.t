@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0
+# The ring-buffer tracer: text and binary readers, modes, exact loss accounting, its errors.
+R=$DEBUGFS/rtrace/sinks/ring
+SE=$DEBUGFS/rtrace/set_event
+C=$DEBUGFS/rtrace_marker_test/control
+err() { sh -c "printf '%s' '$2' >$1" 2>&1 | grep -q "$3"; }
+stat() { sed -n "s/^$1: //p" $R/stats; }
+# drain FILE: consume trace_pipe into FILE until the buffers are empty.
+drain() {
+	cat $R/trace_pipe >"$1" &
+	p=$!
+	n=0
+	while [ "$(stat in_buffer)" != 0 ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+	sleep 0.3
+	kill $p
+	wait $p 2>/dev/null
+}
+
+dmesg_mark
+check "ring: cores, tracer and test module load" sh -c "load rtrace_tracepoint && load rtrace_marker && load rtrace_ring && load rtrace_marker_test"
+check_eq "ring: available_sinks lists it" "ring" "$(cat $DEBUGFS/rtrace/available_sinks)"
+check "ring: available_markers lists test markers" grep -qx "test:sched_switch" $DEBUGFS/rtrace/available_markers
+check "ring: its files are root-only" sh -c "ls -l $R/trace $R/trace_pipe $R/stats | grep -v '^-r--------' | wc -l | grep -qx 0"
+check_eq "ring: default size" 1024 "$(cat $R/buffer_size_kb)"
+check_eq "ring: discard mode by default" 0 "$(cat $R/overwrite)"
+check_eq "ring: one per_cpu directory per CPU" "$(grep -c ^processor /proc/cpuinfo)" "$(ls $R/per_cpu | wc -l)"
+
+check "ring: set_event connects ring:test:sched_switch" sh -c "echo ring:test:sched_switch >$SE"
+check_eq "ring: set_event shows it" "ring:test:sched_switch" "$(cat $SE)"
+check_eq "ring: the marker's enable shows it" "ring" "$(cat $DEBUGFS/rtrace/markers/test/sched_switch/enable)"
+echo "emit switch 3" >$C
+line=$(grep 'test:sched_switch' $R/trace | sed -n 2p)
+check "ring: trace shows ftrace-shaped lines" sh -c "echo '$line' | grep -Eq '^ +sh-[0-9]+ +\[[0-9]{3}\] +[0-9]+\.[0-9]{6}: test:sched_switch: prev_comm=rtrace prev_pid=1 prev_prio=1 prev_state=1 next_comm=next next_pid=1 next_prio=1$'"
+check_eq "ring: trace does not consume" 2 "$(grep -c 'prev_pid=[01] ' $R/trace)"
+check_eq "ring: stats count 3 entries in the buffer" "3 3" "$(stat entries) $(stat in_buffer)"
+drain /tmp/pipe.txt
+check_eq "ring: trace_pipe consumes the three" "3" "$(grep -c test:sched_switch /tmp/pipe.txt)"
+check_eq "ring: ... in order" "0 1 2" "$(sed -n 's/.*prev_pid=\([0-9]*\) .*/\1/p' /tmp/pipe.txt | tr '\n' ' ' | sed 's/ $//')"
+check_eq "ring: ... and they are read" "3 0" "$(stat read) $(stat in_buffer)"
+check_eq "ring: trace is empty after" 0 "$(grep -c test: $R/trace)"
+check "ring: trace_pipe with O_NONBLOCK and nothing to read is EAGAIN" sh -c "dd if=$R/trace_pipe iflag=nonblock 2>&1 | grep -q 'Resource temporarily unavailable'"
+
+# Binary: the raw files of all CPUs hold the records, 8-byte aligned, 16-byte headers.
+echo "emit switch 5" >$C
+for f in $R/per_cpu/cpu*/trace_pipe_raw; do dd if=$f iflag=nonblock bs=65536 2>/dev/null; done >/tmp/raw.bin
+# 16 header + 64 payload = 80 bytes a record.
+check_eq "ring: trace_pipe_raw gives 5 records of 80 bytes" 400 "$(wc -c </tmp/raw.bin)"
+check_eq "ring: ... the first with marker id and length in its header" "$(printf '%04x' $(marker_id test sched_switch) | sed 's/\(..\)\(..\)/\2\1/')4000" "$(od -An -tx1 -j12 -N4 /tmp/raw.bin | tr -d ' ')"
+check "ring: a raw read smaller than a record is EINVAL" sh -c "echo 'emit switch 1' >$C; for f in $R/per_cpu/cpu*/trace_pipe_raw; do dd if=\$f iflag=nonblock bs=40 count=1 2>&1; done | grep -q 'Invalid argument'"
+drain /tmp/x.txt
+
+# Bad writes: each refused with its errno and message, nothing changed.
+check "ring: buffer_size_kb 'abc' is EINVAL" err $R/buffer_size_kb abc "Invalid argument"
+check "ring: ... saying why" dmesg_has "buffer_size_kb: 'abc' is not a number"
+check "ring: buffer_size_kb 7 is EINVAL" err $R/buffer_size_kb 7 "Invalid argument"
+check "ring: buffer_size_kb 999999 is EINVAL" err $R/buffer_size_kb 999999 "Invalid argument"
+check "ring: ... saying why" dmesg_has "the size per CPU is a multiple of 4 from 16 to 65536"
+check "ring: buffer_size_kb while connected is EBUSY" err $R/buffer_size_kb 64 "busy"
+check "ring: ... saying why" dmesg_has "disconnect it first"
+check "ring: overwrite 2 is EINVAL" err $R/overwrite 2 "Invalid argument"
+check "ring: an empty write is EINVAL" err $R/overwrite "" "Invalid argument"
+check "ring: ... saying so" dmesg_has "control: empty write|overwrite: empty write"
+check "ring: a binary write is EINVAL" sh -c "printf '\377\376' >$R/overwrite 2>&1 | grep -q 'Invalid argument'"
+check "ring: an over-long write is EINVAL" sh -c "head -c 5000 /dev/zero | tr '\0' 1 >$R/overwrite 2>&1 | grep -q 'Invalid argument'"
+check_eq "ring: nothing changed" "1024 0" "$(cat $R/buffer_size_kb) $(cat $R/overwrite)"
+
+# Overflow: four threads on all CPUs into 16 KiB buffers, read while written.
+for mode in 0 1; do
+	echo "!ring:*:*" >$SE
+	echo 16 >$R/buffer_size_kb
+	echo $mode >$R/overwrite
+	echo ring:test:sched_switch >$SE
+	cat $R/trace_pipe >/tmp/storm.txt &
+	reader=$!
+	echo "storm 20000" >$C
+	echo "!ring:test:sched_switch" >$SE
+	n=0
+	while [ "$(stat in_buffer)" != 0 ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+	sleep 0.3
+	kill $reader
+	wait $reader 2>/dev/null
+	e=$(stat entries) r=$(stat read) l=$(stat lost) d=$(stat dropped) o=$(stat overrun)
+	check_eq "ring: overwrite=$mode: 80000 entries" 80000 "$e"
+	check_eq "ring: overwrite=$mode: entries = read + lost, exactly" "$e" "$((r + l))"
+	check "ring: overwrite=$mode: some were lost (the load overflows)" test "$l" -gt 0
+	if [ $mode = 0 ]; then check_eq "ring: discard mode only drops" "0" "$o"; else check "ring: overwrite mode overruns" test "$o" -gt 0; fi
+	check_eq "ring: overwrite=$mode: trace_pipe showed every record read" "$r" "$(grep -c test:sched_switch /tmp/storm.txt)"
+	lostsum=$(sed -n 's/^CPU:[0-9]* \[LOST \([0-9]*\) EVENTS\]$/\1/p' /tmp/storm.txt | awk '{s+=$1} END {print s+0}')
+	check_eq "ring: overwrite=$mode: LOST lines add up to lost" "$l" "$lostsum"
+	torn=$(grep test:sched_switch /tmp/storm.txt | grep -Evc 'prev_comm=storm prev_pid=([0-9]+) prev_prio=([0-3]) prev_state=\1 next_comm=storm next_pid=\1 next_prio=\2$')
+	check_eq "ring: overwrite=$mode: no torn record" 0 "$torn"
+	echo 1 >$R/reset
+done
+echo 0 >$R/overwrite
+echo "!ring:*:*" >$SE
+echo 1024 >$R/buffer_size_kb
+check_eq "ring: reset empties and zeroes" "0 0" "$(stat entries) $(stat in_buffer)"
+
+# A flight recorder: overwrite without a reader keeps the newest records.
+echo 16 >$R/buffer_size_kb
+echo 1 >$R/overwrite
+echo ring:test:sched_switch >$SE
+echo "emit switch 2000" >$C
+echo "!ring:test:sched_switch" >$SE
+check "ring: overwrite keeps the newest record" sh -c "grep -q 'prev_pid=1999 ' $R/trace"
+check_eq "ring: ... and counts the overwritten" "2000" "$(($(stat overrun) + $(stat in_buffer)))"
+echo 0 >$R/overwrite
+echo 1024 >$R/buffer_size_kb
+
+# Unloaded while events flow.
+echo ring:test:sched_switch >$SE
+(echo "storm 50000" >$C) &
+storm=$!
+sleep 0.5
+check "ring: rmmod while a storm writes" unload rtrace_ring
+wait $storm
+check_eq "ring: the connection stays armed" "ring:test:sched_switch" "$(cat $SE)"
+check "ring: reloads" load rtrace_ring
+echo "emit switch 1" >$C
+check "ring: the armed connection feeds the new tracer" grep -q "prev_pid=0 " $R/trace
+check "ring: rmmod everything" sh -c "echo '!ring:*:*' >$SE && unload rtrace_marker_test && unload rtrace_ring && unload rtrace_marker && unload rtrace_tracepoint"
