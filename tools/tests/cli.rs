@@ -77,7 +77,7 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn list_shows_every_section() {
     let (_tmp, root) = setup();
-    let all = ok(&mut with_root(&root).arg("list"));
+    let all = ok(with_root(&root).arg("list"));
     assert_eq!(
         all,
         "tracepoints:\n  sched_switch(prev: &Task, next: &Task) module=rtrace_sample probes=1 \
@@ -88,7 +88,7 @@ fn list_shows_every_section() {
          sample:empty id=3\n\nsinks:\n  ring\n  stats\n\nconnections:\n"
     );
     assert_eq!(
-        ok(&mut with_root(&root).args(["list", "sinks"])),
+        ok(with_root(&root).args(["list", "sinks"])),
         "ring\nstats\n"
     );
     // The environment variable works as --debugfs does.
@@ -101,12 +101,12 @@ fn list_shows_every_section() {
 fn enable_and_disable_write_set_event_and_filters() {
     let (_tmp, root) = setup();
     let rt = root.join("rtrace");
-    ok(&mut with_root(&root).args(["enable", "sched:*", "sample:e*"]));
+    ok(with_root(&root).args(["enable", "sched:*", "sample:e*"]));
     assert_eq!(
         fs::read_to_string(rt.join("set_event")).unwrap(),
         "ring:sched:* ring:sample:e*"
     );
-    ok(&mut with_root(&root).args([
+    ok(with_root(&root).args([
         "enable", "--sink", "stats", "--filter", "a == 1", "sample:*",
     ]));
     for event in ["all_types", "empty"] {
@@ -118,7 +118,7 @@ fn enable_and_disable_write_set_event_and_filters() {
         ""
     );
     fs::write(rt.join("set_event"), "").unwrap();
-    ok(&mut with_root(&root).args(["disable", "sched:sched_switch"]));
+    ok(with_root(&root).args(["disable", "sched:sched_switch"]));
     assert_eq!(
         fs::read_to_string(rt.join("set_event")).unwrap(),
         "!ring:sched:sched_switch"
@@ -129,7 +129,7 @@ fn enable_and_disable_write_set_event_and_filters() {
 fn stats_passes_files_through() {
     let (_tmp, root) = setup();
     assert_eq!(
-        ok(&mut with_root(&root).arg("stats")),
+        ok(with_root(&root).arg("stats")),
         "== rtrace/sinks/ring/stats ==\nentries: 9\nread: 0\nlost: 6\noverrun: 0\ndropped: 6\n\
          in_buffer: 3\n\n== rtrace/sinks/stats/counts ==\nsched:sched_switch 3\n"
     );

@@ -129,7 +129,7 @@ pub fn push_record(stream: &mut Vec<u8>, ts: u64, pid: i32, id: u16, payload: &[
     stream.extend(id.to_le_bytes());
     stream.extend(u16::try_from(payload.len()).unwrap().to_le_bytes());
     stream.extend(payload);
-    while stream.len() % 8 != 0 {
+    while !stream.len().is_multiple_of(8) {
         stream.push(0);
     }
 }
