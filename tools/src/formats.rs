@@ -170,6 +170,7 @@ impl Catalog {
     /// Writes every marker as `<dir>/<sub>/<event>/format` and `id`, skipping those already
     /// there.
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+        fs::create_dir_all(dir)?;
         for format in self.iter() {
             let event_dir = dir.join(&format.subsystem).join(&format.event);
             if event_dir.join("format").exists() {

@@ -363,6 +363,14 @@ fn many_events_span_packets_and_odd_text_survives() {
     assert!(stream.len() > 65536);
 }
 
+#[test]
+fn empty_recording() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rec");
+    write_recording(&dir, &[], "", &[Vec::new()]);
+    assert_eq!(check_recording(&dir, tmp.path()), "");
+}
+
 /// The recordings under tools/tests/data/: each directory with a meta.json gets every check;
 /// an `expected_report.txt` beside meta.json must equal the report exactly.
 #[test]

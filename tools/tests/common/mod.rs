@@ -148,7 +148,7 @@ pub fn push_lost(stream: &mut Vec<u8>, ts: u64, count: u64) {
 
 /// Writes a recording directory: formats, `saved_cmdlines`, `cpuN.raw`, `meta.json`.
 pub fn write_recording(dir: &Path, markers: &[Marker], cmdlines: &str, streams: &[Vec<u8>]) {
-    fs::create_dir_all(dir).unwrap();
+    fs::create_dir_all(dir.join("markers")).unwrap();
     for m in markers {
         m.write_files(&dir.join("markers"));
     }
