@@ -135,13 +135,24 @@ pub fn run(fs: &Debugfs, opts: &Options) -> Result<()> {
         .into());
     }
     let catalog = list::catalog(fs)?;
-    recording::create_output_dir(&opts.out)?;
-    let markers_dir = opts.out.join(recording::MARKERS);
-    catalog
-        .save(&markers_dir)
-        .map_err(|e| ToolError::output(&markers_dir, e))?;
+    if opts.out.exists() {
+        return Err(ToolError::OutputExists(opts.out.clone()).into());
+    }
     if !opts.patterns.is_empty() {
         enable::enable(fs, "ring", None, &opts.patterns)?;
+    }
+    let markers_dir = opts.out.join(recording::MARKERS);
+    let created = recording::create_output_dir(&opts.out).and_then(|()| {
+        catalog
+            .save(&markers_dir)
+            .map_err(|e| ToolError::output(&markers_dir, e).into())
+    });
+    if let Err(e) = created {
+        if !opts.patterns.is_empty() {
+            // Best effort: the error to report is the output's.
+            let _ = enable::disable(fs, "ring", &opts.patterns);
+        }
+        return Err(e);
     }
 
     let stop = Arc::new(AtomicBool::new(false));

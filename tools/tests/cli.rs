@@ -320,6 +320,27 @@ fn output_exists_or_not_writable() {
         8,
         &["already exists"],
     );
+    // A bad -e pattern creates nothing; an output that cannot be created undoes -e.
+    let out = tmp.path().join("new");
+    fails(
+        run(with_root(&root)
+            .args(["record", "-e", "net:*", "-o"])
+            .arg(&out)),
+        6,
+        &["no marker matches net:*"],
+    );
+    assert!(!out.exists());
+    fails(
+        run(with_root(&root)
+            .args(["record", "-e", "sched:*", "-o"])
+            .arg(tmp.path().join("no/such/dir"))),
+        8,
+        &["cannot write"],
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("rtrace/set_event")).unwrap(),
+        "!ring:sched:*"
+    );
     for format in ["ctf", "json"] {
         fails(
             run(rtrace()
