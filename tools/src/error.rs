@@ -63,12 +63,12 @@ pub enum ToolError {
     #[error("{0} already exists: give a new path or remove it first")]
     OutputExists(PathBuf),
     /// The output cannot be created or written.
-    #[error("cannot write {path}: {source}; check the directory exists and is writable")]
+    #[error("cannot write {path}: {err}; check the directory exists and is writable")]
     OutputNotWritable {
         /// The output file or directory.
         path: PathBuf,
-        /// The error.
-        source: io::Error,
+        /// The error (not a `source`: its text is in the message already).
+        err: io::Error,
     },
     /// A recording directory is not as `rtrace record` writes it.
     #[error("malformed recording {path}: {reason}")]
@@ -106,7 +106,7 @@ impl ToolError {
     pub fn output(path: impl Into<PathBuf>, source: io::Error) -> Self {
         Self::OutputNotWritable {
             path: path.into(),
-            source,
+            err: source,
         }
     }
 }

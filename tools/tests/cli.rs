@@ -61,7 +61,8 @@ fn with_root(root: &Path) -> Command {
 fn fails(o: Output, code: i32, needles: &[&str]) {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(code), "stderr: {err}");
-    assert!(err.starts_with("rtrace: error: "), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("rtrace: error: "), "{err}");
     for n in needles {
         assert!(err.contains(n), "{n:?} not in {err:?}");
     }
