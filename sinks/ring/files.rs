@@ -650,7 +650,13 @@ extern "C" fn rtrace_ring_control_write(
 ) -> isize {
     // SAFETY: a control file is a seq_file (single_open), whose private data is the kind.
     let kind = unsafe { (*(*file).private_data.cast::<bindings::seq_file>()).private } as usize;
-    debugfs::control_write(buf, len, |text| control(kind, text))
+    let name = match kind {
+        BUFFER_SIZE_KB => "buffer_size_kb",
+        OVERWRITE => "overwrite",
+        RESET => "reset",
+        _ => "ring",
+    };
+    debugfs::command_write::<160>(name, buf, len, |text| control(kind, text))
 }
 
 fn write_counters(out: &mut SeqFile, c: &Counters) {
