@@ -7,6 +7,7 @@
 
 pub mod declaration;
 pub mod filter;
+pub mod histogram;
 pub mod probe_array;
 pub mod record;
 pub mod ring_buffer;

@@ -16,6 +16,7 @@ pub mod debugfs;
 pub mod declaration;
 pub mod filter;
 pub mod global_lock;
+pub mod histogram;
 pub mod kernel_tracepoint;
 pub mod kthread;
 pub mod kvec;

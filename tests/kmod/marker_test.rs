@@ -11,13 +11,15 @@
 //! `test:all_types` with every field at its maximum (arrays and strings over-long, to be
 //! truncated) or minimum (empty), and `test:sched_switch` with fixed values. `emit switch N`
 //! emits `test:sched_switch` N times with `prev_pid = next_pid = prev_state = i` and
-//! `prev_prio = next_prio = i % 140` for i in 0..N. `storm N` has four threads emit
-//! `test:sched_switch` N times each, concurrently (`prev_comm = next_comm = "storm"`,
-//! `prev_pid = next_pid = prev_state` = the thread's count, `prev_prio = next_prio` = the
-//! thread's number), and returns when they are done: every field of a record read back
-//! agrees with the others, or the record was torn.
+//! `prev_prio = next_prio = i % 140` for i in 0..N; `emit prio P` once with `prev_prio` P.
+//! `storm N` has four threads emit `test:sched_switch` N times each, concurrently
+//! (`prev_comm = next_comm = "storm"`, `prev_pid = next_pid = prev_state` = the thread's
+//! count, `prev_prio = next_prio` = the thread's number), and returns when they are done: every
+//! field of a record read back agrees with the others, or the record was torn.
+//! `connect SINK SUBSYSTEM EVENT` and `disconnect SINK SUBSYSTEM EVENT` connect any sink (the
+//! core's answer is the write's error).
 
-use core::ffi::c_char;
+use core::ffi::{c_char, CStr};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use kernel::bindings;
@@ -31,6 +33,7 @@ use rtrace::debugfs::Dir;
 use rtrace::kthread::{Thread, ThreadMain};
 use rtrace::marker::Markers;
 use rtrace::record::FieldType;
+use rtrace::sink;
 
 module! {
     type: MarkerTest,
@@ -234,9 +237,43 @@ fn emit(case: &str) -> Result {
             b"",
         ),
         "switch" => emit_test_sched_switch(b"rtrace", 42, 120, 1, b"swapper/0", 0, 120),
-        _ => return Err(EINVAL),
+        _ => match case.split_once(' ') {
+            Some(("prio", prio)) => {
+                let prio = prio.trim().parse::<i32>().map_err(|_| EINVAL)?;
+                emit_test_sched_switch(b"rtrace", 42, prio, 1, b"swapper/0", 0, 120)
+            }
+            _ => return Err(EINVAL),
+        },
     }
     Ok(())
+}
+
+/// `text` as a NUL-terminated name in `buf`.
+fn cname<'a>(text: &str, buf: &'a mut [u8; 65]) -> Result<&'a CStr> {
+    let bytes = text.as_bytes();
+    if bytes.len() >= buf.len() {
+        return Err(EINVAL);
+    }
+    buf[..bytes.len()].copy_from_slice(bytes);
+    buf[bytes.len()] = 0;
+    CStr::from_bytes_with_nul(&buf[..=bytes.len()]).map_err(|_| EINVAL)
+}
+
+/// `connect` (or not: `disconnect`) `SINK SUBSYSTEM EVENT`.
+fn connection(connect: bool, args: &str) -> Result {
+    let mut words = args.split_whitespace();
+    let (Some(k), Some(s), Some(e), None) =
+        (words.next(), words.next(), words.next(), words.next())
+    else {
+        return Err(EINVAL);
+    };
+    let (mut a, mut b, mut c) = ([0u8; 65], [0u8; 65], [0u8; 65]);
+    let (k, s, e) = (cname(k, &mut a)?, cname(s, &mut b)?, cname(e, &mut c)?);
+    if connect {
+        sink::connect(k, s, e)
+    } else {
+        sink::disconnect(k, s, e)
+    }
 }
 
 #[no_mangle]
@@ -250,6 +287,8 @@ extern "C" fn rtrace_marker_test_control_write(
         Some(("bad", case)) => bad(case),
         Some(("emit", case)) => emit(case),
         Some(("storm", n)) => storm(n.trim().parse().map_err(|_| EINVAL)?),
+        Some(("connect", args)) => connection(true, args),
+        Some(("disconnect", args)) => connection(false, args),
         _ => Err(EINVAL),
     })
 }
