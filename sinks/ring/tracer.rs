@@ -233,7 +233,9 @@ impl Sink for Tracer {
                 }
             }
         }
-        if WAITING.load(Ordering::Relaxed) {
+        // One wake-up per wait: the first commit after a reader waits clears the flag (a plain
+        // load first, so that commits nobody waits for do not write the shared line).
+        if WAITING.load(Ordering::Relaxed) && WAITING.swap(false, Ordering::Relaxed) {
             // SAFETY: no precondition; irq_work is safe in any context.
             unsafe { rtrace_ring_wake() };
         }
