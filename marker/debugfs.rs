@@ -207,32 +207,6 @@ extern "C" fn rtrace_marker_available_sinks_show(
     0
 }
 
-/// The `write` of a read-only file (root may write to any mode).
-fn read_only(file: &str) -> isize {
-    pr_err!("{}: read-only\n", file);
-    EPERM.to_errno() as isize
-}
-
-#[no_mangle]
-extern "C" fn rtrace_marker_available_markers_write(
-    _file: *mut bindings::file,
-    _buf: *const c_char,
-    _len: usize,
-    _ppos: *mut bindings::loff_t,
-) -> isize {
-    read_only("available_markers")
-}
-
-#[no_mangle]
-extern "C" fn rtrace_marker_available_sinks_write(
-    _file: *mut bindings::file,
-    _buf: *const c_char,
-    _len: usize,
-    _ppos: *mut bindings::loff_t,
-) -> isize {
-    read_only("available_sinks")
-}
-
 #[no_mangle]
 extern "C" fn rtrace_marker_id_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
     // SAFETY: this is a show callback of a file created by `create`, for an entry, which lives
@@ -242,16 +216,6 @@ extern "C" fn rtrace_marker_id_show(m: *mut bindings::seq_file, _v: *mut c_void)
     let id = unsafe { (*entry).id };
     let _ = writeln!(out, "{id}");
     0
-}
-
-#[no_mangle]
-extern "C" fn rtrace_marker_id_write(
-    _file: *mut bindings::file,
-    _buf: *const c_char,
-    _len: usize,
-    _ppos: *mut bindings::loff_t,
-) -> isize {
-    read_only("id")
 }
 
 #[no_mangle]

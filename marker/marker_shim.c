@@ -88,10 +88,25 @@ struct dentry *rtrace_marker_create_format(struct dentry *dir, void *entry)
 		.release = single_release,                                              \
 	}
 
+/* The read-only ones: a write is -EINVAL from the VFS (root may open any mode for writing). */
+#define RTRACE_MARKER_FILE_RO(name)                                                      \
+	int rtrace_marker_##name##_show(struct seq_file *m, void *v);                   \
+	static int name##_open(struct inode *inode, struct file *file)                  \
+	{                                                                               \
+		return single_open(file, rtrace_marker_##name##_show, inode->i_private);  \
+	}                                                                               \
+	static const struct file_operations name##_fops = {                             \
+		.owner = THIS_MODULE,                                                   \
+		.open = name##_open,                                                    \
+		.read = seq_read,                                                       \
+		.llseek = seq_lseek,                                                    \
+		.release = single_release,                                              \
+	}
+
 RTRACE_MARKER_FILE(set_event);
-RTRACE_MARKER_FILE(available_markers);
-RTRACE_MARKER_FILE(available_sinks);
-RTRACE_MARKER_FILE(id);
+RTRACE_MARKER_FILE_RO(available_markers);
+RTRACE_MARKER_FILE_RO(available_sinks);
+RTRACE_MARKER_FILE_RO(id);
 RTRACE_MARKER_FILE(enable);
 RTRACE_MARKER_FILE(filter);
 

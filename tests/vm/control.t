@@ -6,15 +6,6 @@ MK=$RT/markers
 C=$DEBUGFS/rtrace_marker_test/control
 R=$RT/sinks/ring
 err() { echo "$2" 2>&1 >"$1" | grep -q "$3"; }
-drain() {
-	cat $R/trace_pipe >"$1" &
-	p=$!
-	n=0
-	while [ "$(sed -n 's/^in_buffer: //p' $R/stats)" != 0 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
-	sleep 0.3
-	kill $p
-	wait $p 2>/dev/null
-}
 
 dmesg_mark
 load_all() { load rtrace_tracepoint && load rtrace_marker && load rtrace_ring && load rtrace_sink_test && load rtrace_marker_test; }

@@ -50,3 +50,18 @@ comm16() {
 }
 # marker_id SUBSYSTEM EVENT: the marker's id, from its format file.
 marker_id() { sed -n 's/^ID: //p' "$DEBUGFS/rtrace/markers/$1/$2/format"; }
+
+# drain FILE: consumes the ring tracer's trace_pipe into FILE until its buffers are empty.
+drain() {
+	cat $DEBUGFS/rtrace/sinks/ring/trace_pipe >"$1" &
+	drain_pid=$!
+	drain_n=0
+	while [ "$(sed -n 's/^in_buffer: //p' $DEBUGFS/rtrace/sinks/ring/stats)" != 0 ] && [ $drain_n -lt 300 ]; do
+		sleep 0.1
+		drain_n=$((drain_n + 1))
+	done
+	# The last lines reach the file before the reader blocks again.
+	sleep 0.3
+	kill $drain_pid
+	wait $drain_pid 2>/dev/null
+}

@@ -8,16 +8,6 @@ err() { echo "$2" 2>&1 >"$1" | grep -q "$3"; }
 # with_data: the trace_pipe_raw files of the CPUs that have records.
 with_data() { for d in $R/per_cpu/cpu*; do [ "$(sed -n 's/^in_buffer: //p' $d/stats)" = 0 ] || echo $d/trace_pipe_raw; done; }
 stat() { sed -n "s/^$1: //p" $R/stats; }
-# drain FILE: consume trace_pipe into FILE until the buffers are empty.
-drain() {
-	cat $R/trace_pipe >"$1" &
-	p=$!
-	n=0
-	while [ "$(stat in_buffer)" != 0 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
-	sleep 0.3
-	kill $p
-	wait $p 2>/dev/null
-}
 
 dmesg_mark
 load_all() { load rtrace_tracepoint && load rtrace_marker && load rtrace_ring && load rtrace_marker_test; }
