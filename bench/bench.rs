@@ -4,8 +4,12 @@
 //! the same VM run, each over 10,000,000 calls with preemption disabled: a tracepoint site
 //! disabled, then with 1, 2 and 4 empty probes; a marker emitted with no sink connected; and the
 //! bridge's sched_switch probe (probes/events/sched.rs) with no sink, called by a C tracepoint of
-//! sched_switch's prototype. Results go to the kernel log as "rtrace_bench: case=...
-//! ps_per_call=..." lines, read by bench/run.sh.
+//! sched_switch's prototype. And, on each write to /sys/kernel/debug/rtrace_bench/run_ring (after
+//! bench/run.sh has connected the ring tracer to it), the marker bench:ring_event emitted
+//! 1,000,000 times, beside the same event written by ftrace (bench/c_anchor.c). Results go to
+//! the kernel log as "rtrace_bench: case=... ps_per_call=..." lines, read by bench/run.sh.
+
+use core::ffi::c_char;
 
 use kernel::bindings;
 use kernel::prelude::*;
@@ -31,6 +35,10 @@ mod sched;
 crate::marker! {
     /// Emitted by the benchmark loop, with no sink connected.
     pub bench:event { seq: u32 }
+
+    /// Emitted by `run_ring`, with the ring tracer connected (bench/run.sh); the payload of
+    /// bench/c_anchor.c's ftrace event.
+    pub bench:ring_event { a: u32, b: u32, c: u32, comm: char[16] }
 }
 
 extern "C" {
@@ -84,6 +92,42 @@ fn run_marker() -> i64 {
     (now_ns() - start) * 1000 / i64::from(CALLS)
 }
 
+/// Events emitted per write to `run_ring`, as bench/c_anchor.c's `run_ftrace`.
+const CALLS_EVENT: u32 = 1_000_000;
+
+/// The comm of every `bench:ring_event`, as bench/c_anchor.c's.
+const EVENT_COMM: &[u8; 16] = b"rtrace_bench\0\0\0\0";
+
+/// Picoseconds per `emit_bench_ring_event`, with whatever sink bench/run.sh connected.
+#[inline(never)]
+fn run_ring() -> i64 {
+    let _no_preempt = rtrace::rcu::ReadGuard::new();
+    let start = now_ns();
+    for i in 0..CALLS_EVENT {
+        emit_bench_ring_event(i, 42, 7, EVENT_COMM);
+    }
+    (now_ns() - start) * 1000 / i64::from(CALLS_EVENT)
+}
+
+#[no_mangle]
+extern "C" fn rtrace_bench_run_ring_write(
+    _file: *mut bindings::file,
+    buf: *const c_char,
+    len: usize,
+    _ppos: *mut bindings::loff_t,
+) -> isize {
+    rtrace::debugfs::control_write(buf, len, |_| {
+        pr_info!("case=ring_event ps_per_call={}\n", run_ring());
+        Ok(())
+    })
+}
+
+// The dentry pointers are opaque here, never dereferenced.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn rtrace_bench_create_run_ring(dir: *mut bindings::dentry) -> *mut bindings::dentry;
+}
+
 /// Empty-loop cost, for reference: the same loop around an empty `asm!` the compiler keeps.
 #[inline(never)]
 fn run_empty() -> i64 {
@@ -97,6 +141,8 @@ fn run_empty() -> i64 {
 }
 
 struct Bench {
+    // Before the markers: the control file goes first.
+    _dir: rtrace::debugfs::Dir,
     _tracepoints: rtrace::tracepoint::Definitions,
     _markers: rtrace::marker::Markers,
 }
@@ -115,7 +161,7 @@ impl kernel::Module for Bench {
             }
             rtrace::tracepoint::synchronize_unregister();
         }
-        let markers = crate::register_markers!(bench:event, sched:sched_switch)?;
+        let markers = crate::register_markers!(bench:event, bench:ring_event, sched:sched_switch)?;
         pr_info!("case=marker_nosink ps_per_call={}\n", run_marker());
         // SAFETY: the probe has the prototype of the anchor's tracepoint (sched_switch's) and
         // stays loaded while the anchor uses it (the call returns after unregistering it).
@@ -123,7 +169,11 @@ impl kernel::Module for Bench {
             rtrace_bench_c_switch_cost(sched::probe_sched_switch as *const core::ffi::c_void)
         };
         pr_info!("case=switch_probe ps_per_call={}\n", cost);
+        let dir = rtrace::debugfs::Dir::new(c"rtrace_bench", None)?;
+        // SAFETY: `dir` is a live debugfs directory; the file goes with it.
+        kernel::error::from_err_ptr(unsafe { rtrace_bench_create_run_ring(dir.as_ptr()) })?;
         Ok(Self {
+            _dir: dir,
             _tracepoints: tracepoints,
             _markers: markers,
         })

@@ -4,11 +4,16 @@
  * bench/bench.rs, on a C tracepoint (DECLARE_TRACE/DEFINE_TRACE) with the same argument, in the
  * same VM run: a disabled site, then 1, 2 and 4 empty probes; and an empty probe on a tracepoint
  * of sched_switch's prototype, beside which bench.rs measures the bridge's sched_switch probe.
+ * And an ftrace event (bench/rtrace_bench_events.h) written CALLS_EVENT times when
+ * /sys/kernel/debug/rtrace_bench_c/run_ftrace is written (bench/run.sh enables the event first),
+ * beside which bench.rs measures the marker bench:ring_event written by the ring tracer.
  * Results go to the kernel log as
  * "rtrace_bench_c: case=... ps_per_call=..." lines, read by bench/run.sh.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
@@ -28,7 +33,13 @@ DEFINE_TRACE(rtrace_bench_c_switch,
 		      unsigned int prev_state),
 	     TP_ARGS(preempt, prev, next, prev_state));
 
+/* The ftrace event, after the plain tracepoints, which CREATE_TRACE_POINTS would redefine. */
+#define CREATE_TRACE_POINTS
+#include "rtrace_bench_events.h"
+
 #define CALLS 10000000
+/* Events written per run_ftrace write, as bench.rs's run_ring. */
+#define CALLS_EVENT 1000000
 
 static int data[4];
 
@@ -83,6 +94,38 @@ static noinline u64 run(void)
 	return (end - start) * 1000 / CALLS;
 }
 
+/* The payload of every event, as bench.rs's ring_event. */
+static const char event_comm[16] = "rtrace_bench";
+
+/* Picoseconds per trace_rtrace_bench_event(), the event enabled by bench/run.sh. */
+static noinline u64 run_event(void)
+{
+	u64 start, end;
+	u32 i;
+
+	preempt_disable();
+	start = ktime_get_ns();
+	for (i = 0; i < CALLS_EVENT; i++)
+		trace_rtrace_bench_event(i, 42, 7, event_comm);
+	end = ktime_get_ns();
+	preempt_enable();
+	return (end - start) * 1000 / CALLS_EVENT;
+}
+
+static ssize_t run_ftrace_write(struct file *file, const char __user *buf, size_t len,
+				loff_t *ppos)
+{
+	pr_info("case=ftrace_event ps_per_call=%llu\n", run_event());
+	return len;
+}
+
+static const struct file_operations run_ftrace_fops = {
+	.owner = THIS_MODULE,
+	.write = run_ftrace_write,
+};
+
+static struct dentry *dir;
+
 static int __init bench_c_init(void)
 {
 	static const int probes[] = { 0, 1, 2, 4 };
@@ -100,11 +143,16 @@ static int __init bench_c_init(void)
 		tracepoint_synchronize_unregister();
 	}
 	pr_info("case=switch_probe ps_per_call=%llu\n", rtrace_bench_c_switch_cost(NULL));
+	dir = debugfs_create_dir("rtrace_bench_c", NULL);
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	debugfs_create_file("run_ftrace", 0200, dir, NULL, &run_ftrace_fops);
 	return 0;
 }
 
 static void __exit bench_c_exit(void)
 {
+	debugfs_remove(dir);
 }
 
 module_init(bench_c_init);
