@@ -20,6 +20,12 @@
 //! `_x_length` before it. A lost-events notice closes the packet; the next one's
 //! `events_discarded`, a running count per CPU, is larger by the notice's count, which
 //! babeltrace2 reports as discarded events.
+//!
+//! A CPU's timestamps can go slightly backwards: a record written by an interrupt that nests in
+//! another writer's reservation can carry an earlier time than the record before it in the
+//! stream. CTF readers reject a clock that decreases within a stream, so an event's CTF
+//! timestamp is the largest of its CPU's so far (the report and the JSON export keep the real
+//! values).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -162,13 +168,13 @@ pub fn metadata(catalog: &Catalog, kernel_release: &str) -> String {
     m
 }
 
-/// Appends the CTF encoding of one marker event to `out`.
-fn write_event(out: &mut Vec<u8>, event: &Event<'_>) -> Result<()> {
+/// Appends the CTF encoding of one marker event to `out`, with the timestamp `ts`.
+fn write_event(out: &mut Vec<u8>, event: &Event<'_>, ts: u64) -> Result<()> {
     let Kind::Marker { format, payload } = event.kind else {
         return Ok(());
     };
     out.extend(event.header.id.to_le_bytes());
-    out.extend(event.header.ts.to_le_bytes());
+    out.extend(ts.to_le_bytes());
     out.extend(event.header.pid.to_le_bytes());
     let fields = format.field_list();
     for (i, field) in fields.iter().enumerate() {
@@ -231,30 +237,33 @@ impl Packet {
     }
 }
 
-/// The stream file of one CPU's events (in stream order).
+/// The stream file of one CPU's events (in stream order). Timestamps never decrease in it: an
+/// event earlier than the one before it gets that one's timestamp.
 pub fn stream(cpu: u32, events: &[Event<'_>]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    let mut packet = Packet::new(events.first().map_or(0, |e| e.header.ts), 0);
+    let mut last = events.first().map_or(0, |e| e.header.ts);
+    let mut packet = Packet::new(last, 0);
     let mut discarded = 0u64;
     let mut buf = Vec::new();
     for event in events {
-        let ts = event.header.ts;
+        let ts = event.header.ts.max(last);
+        last = ts;
         match event.kind {
             Kind::Lost(count) => {
                 packet.finish(cpu, &mut out);
                 discarded = discarded.saturating_add(count);
-                packet = Packet::new(ts.max(packet.end), discarded);
+                packet = Packet::new(ts, discarded);
             }
             Kind::Marker { .. } => {
                 buf.clear();
-                write_event(&mut buf, event)?;
+                write_event(&mut buf, event, ts)?;
                 let full = PACKET_HEADER_LEN + packet.events.len() + buf.len() > PACKET_MAX;
                 if full && !packet.events.is_empty() {
                     packet.finish(cpu, &mut out);
                     packet = Packet::new(ts, discarded);
                 }
                 packet.events.extend(&buf);
-                packet.end = packet.end.max(ts);
+                packet.end = ts;
             }
         }
     }

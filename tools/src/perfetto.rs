@@ -17,7 +17,6 @@ use rtrace::record::{self, Value};
 use serde::Serialize;
 use serde_json::{json, Map};
 
-use crate::decode;
 use crate::error::ToolError;
 use crate::recording::{Kind, Recording};
 
@@ -52,7 +51,7 @@ fn text(bytes: &[u8]) -> String {
         Err(_) => {
             let mut s = String::new();
             // Writing to a String cannot fail.
-            let _ = decode::write_text(&mut s, bytes);
+            let _ = rtrace::text::write_escaped(&mut s, bytes);
             s
         }
     }

@@ -53,14 +53,13 @@ struct Counters {
 /// Counts the complete records at the start of `pending` and removes them.
 fn count(pending: &mut Vec<u8>, counters: &Counters) {
     let mut records = Records::new(pending);
-    let mut consumed = 0;
-    while let Some(Ok(entry)) = records.next() {
-        match entry {
+    for (header, payload) in records.by_ref() {
+        match Entry::new(header, payload) {
             Entry::Lost { count, .. } => counters.lost.fetch_add(count, Ordering::Relaxed),
             Entry::Event { .. } => counters.events.fetch_add(1, Ordering::Relaxed),
         };
-        consumed = records.offset();
     }
+    let consumed = records.consumed();
     pending.drain(..consumed.min(pending.len()));
 }
 

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::decode::{Entry, Header, Records};
+use crate::decode::{self, Entry, Header, Records};
 use crate::error::ToolError;
 use crate::formats::{Catalog, MarkerFormat};
 
@@ -203,12 +203,17 @@ impl Recording {
         let mut events = Vec::new();
         let mut records = Records::new(&stream.data);
         loop {
-            let offset = records.offset();
-            let Some(entry) = records.next() else { break };
+            let offset = records.consumed();
             let bad = |reason: String| {
                 ToolError::malformed(&stream.path, format!("at byte {offset}: {reason}"))
             };
-            let entry = entry.map_err(|e| bad(e.reason.to_owned()))?;
+            let Some((header, payload)) = records.next() else {
+                match records.error() {
+                    Some(e) => return Err(bad(decode::reason(e).to_owned()).into()),
+                    None => break,
+                }
+            };
+            let entry = Entry::new(header, payload);
             let kind = match entry {
                 Entry::Lost { count, .. } => Kind::Lost(count),
                 Entry::Event { header, payload } => {

@@ -5,9 +5,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 
-use crate::decode;
+use rtrace::text;
+
 use crate::recording::{Event, Kind, Recording};
 
 /// The text line of `event` (without the newline).
@@ -15,13 +16,18 @@ pub fn line(rec: &Recording, event: &Event<'_>) -> Result<String> {
     let mut line = String::new();
     let h = event.header;
     match event.kind {
-        Kind::Lost(count) => decode::write_lost(&mut line, event.cpu, count)?,
+        Kind::Lost(count) => text::write_lost(&mut line, event.cpu, count)?,
         Kind::Marker { format, payload } => {
-            decode::write_line_prefix(&mut line, rec.comm(h.pid), h.pid, event.cpu, h.ts)?;
+            text::write_line_prefix(
+                &mut line,
+                rec.comm(h.pid).as_bytes(),
+                h.pid,
+                event.cpu,
+                h.ts,
+            )?;
             line.push_str(&format.name());
             line.push_str(": ");
-            decode::write_fields(&mut line, &format.field_list(), payload)
-                .map_err(|e| anyhow!("{} record: {e:?}", format.name()))?;
+            text::write_fields(&mut line, &format.field_list(), payload)?;
         }
     }
     Ok(line)

@@ -14,11 +14,11 @@ use std::process::Command;
 use common::*;
 use rtrace::record::{FieldType, Value};
 
-/// Text as the tracer line writes it: non-printable bytes as `\xNN`.
+/// Text as the tracer line writes it: bytes that are not printable ASCII, and `\`, as `\xNN`.
 fn line_text(b: &[u8]) -> String {
     b.iter()
         .map(|&c| {
-            if (0x20..=0x7e).contains(&c) {
+            if (0x20..=0x7e).contains(&c) && c != b'\\' {
                 char::from(c).to_string()
             } else {
                 format!("\\x{c:02x}")
@@ -33,7 +33,7 @@ fn expected_line(r: &Rec, cmdlines: &BTreeMap<i32, String>) -> String {
         return format!("CPU:{} [LOST {} EVENTS]", r.cpu, r.lost);
     };
     let comm = match cmdlines.get(&r.pid) {
-        Some(c) => c.clone(),
+        Some(c) => line_text(c.as_bytes()),
         None if r.pid == 0 => "<idle>".into(),
         None => "<...>".into(),
     };
@@ -255,10 +255,16 @@ fn check_ctf(dir: &Path, out: &Path, per_cpu: &[Vec<Rec>]) {
     }
     let cpus = cpus(dir);
     for (cpu, recs) in cpus.iter().zip(per_cpu) {
+        // The CTF clock of a CPU never goes back: an earlier record gets the time before it.
+        let mut last = 0;
         let expected: Vec<(u64, String)> = recs
             .iter()
-            .filter(|r| r.name.is_some())
-            .map(|r| (r.ts, expected_bt_line(r)))
+            .map(|r| {
+                last = r.ts.max(last);
+                (last, r)
+            })
+            .filter(|(_, r)| r.name.is_some())
+            .map(|(ts, r)| (ts, expected_bt_line(r)))
             .collect();
         let got = got.remove(cpu).unwrap_or_default();
         if let Some(i) = (0..got.len().max(expected.len())).find(|&i| got.get(i) != expected.get(i))
@@ -361,6 +367,36 @@ fn many_events_span_packets_and_odd_text_survives() {
     // 200 events of over 400 bytes cannot fit one 64 KiB packet.
     let stream = fs::read(tmp.path().join("ctf/stream_0")).unwrap();
     assert!(stream.len() > 65536);
+}
+
+/// A record written by an interrupt nesting in another writer's reservation can be earlier
+/// than the record before it on its CPU: the report keeps the real times, the CTF export (whose
+/// reader rejects a decreasing clock) clamps it to the time before.
+#[test]
+fn timestamps_going_back_on_a_cpu() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rec");
+    let m = markers();
+    let empty = &m[2];
+    let mut cpu0 = Vec::new();
+    for (ts, pid) in [
+        (2_000_000, 1),
+        (1_500_000, 2),
+        (1_900_000, 3),
+        (3_000_000, 4),
+    ] {
+        push_event(&mut cpu0, ts, pid, empty, &[]);
+    }
+    push_lost(&mut cpu0, 2_500_000, 1);
+    write_recording(&dir, &m, "", &[cpu0]);
+    let report = check_recording(&dir, tmp.path());
+    assert!(report.contains("-2       [000]     0.001500: sample:empty: \n"));
+    let Some(bt) = babeltrace2() else { return };
+    let o = run(Command::new(bt)
+        .args(["--clock-cycles", "--no-delta"])
+        .arg(tmp.path().join("ctf")));
+    let times: Vec<u64> = stdout(&o).lines().map(|l| split_bt_line(l).0).collect();
+    assert_eq!(times, [2_000_000, 2_000_000, 2_000_000, 3_000_000]);
 }
 
 #[test]
