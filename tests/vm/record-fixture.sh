@@ -7,9 +7,9 @@
 # extreme records (`emit max`, `emit min`) and a burst of test:sched_switch, then prints the
 # recording as a gzipped tar in base64 between BEGIN/END lines for the host to take.
 #
-# Usage: record-fixture.sh [DURATION]   (seconds, default 2)
+# Usage: record-fixture.sh [DURATION]   (seconds, default 1)
 M=/rtrace/modules
-duration=${1:-2}
+duration=${1:-1}
 control=/sys/kernel/debug/rtrace_marker_test/control
 
 for m in rtrace_tracepoint rtrace_marker rtrace_ring rtrace_bridge rtrace_marker_test; do
@@ -18,17 +18,18 @@ done
 
 rtrace record -o /tmp/rec --duration "$duration" -e 'sched:*' -e 'test:*' &
 rec=$!
-sleep 0.3
-echo 'emit max' >$control || exit 1
+# The emits count only once the ring is connected to test:*.
 i=0
-while [ $i -lt 5 ]; do
-	ls /proc >/dev/null
-	sh -c 'echo $$ >/dev/null'
+until rtrace list connections 2>/dev/null | grep -q 'test:all_types'; do
+	[ $i -lt 100 ] || { echo "record-fixture: the ring never connected to test:*" >&2; exit 1; }
 	sleep 0.05
 	i=$((i + 1))
 done
+echo 'emit max' >$control || exit 1
 echo 'emit min' >$control || exit 1
 echo 'emit switch 20' >$control || exit 1
+ls /proc >/dev/null
+sh -c 'echo $$ >/dev/null'
 wait $rec || { echo "record-fixture: rtrace record failed" >&2; exit 1; }
 rtrace report /tmp/rec | sed -n 's/^.*[0-9]: \([a-z_]*:[a-z_]*\):.*$/\1/p' | sort | uniq -c
 
