@@ -42,6 +42,61 @@ use core::sync::atomic::{compiler_fence, fence, AtomicBool, AtomicU32, AtomicU64
 
 use super::ring_record::{padded_len, HEADER_LEN};
 
+/// Updates of what only one CPU's writers change (a task and the interrupts that nest on it):
+/// one instruction without the `lock` prefix is atomic against interrupts of the same CPU, as the
+/// kernel's `local_t` is; other CPUs only read these values. Elsewhere than on x86_64, atomic
+/// operations.
+mod local {
+    #[cfg(not(target_arch = "x86_64"))]
+    use core::sync::atomic::Ordering;
+    use core::sync::atomic::{AtomicU32, AtomicU64};
+
+    /// `*a += n`.
+    #[inline(always)]
+    pub(super) fn add(a: &AtomicU64, n: u64) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: one instruction on a valid, aligned `u64` that only this CPU writes; the asm is
+        // a compiler barrier, as `local_add()` is.
+        unsafe {
+            core::arch::asm!("addq {n}, ({p})", p = in(reg) a.as_ptr(), n = in(reg) n,
+                options(att_syntax, nostack))
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        a.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// `*a += n` (wrapping; `n` may be `u32::MAX` for a decrement).
+    #[inline(always)]
+    pub(super) fn add32(a: &AtomicU32, n: u32) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in `add`.
+        unsafe {
+            core::arch::asm!("addl {n:e}, ({p})", p = in(reg) a.as_ptr(), n = in(reg) n,
+                options(att_syntax, nostack))
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        a.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Replaces `*a` by `new` if it is `old`; whether it was.
+    #[inline(always)]
+    pub(super) fn cmpxchg(a: &AtomicU64, old: u64, new: u64) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let prev: u64;
+            // SAFETY: as in `add`: `cmpxchg` without `lock` cannot be split by an interrupt.
+            unsafe {
+                core::arch::asm!("cmpxchgq {new}, ({p})", p = in(reg) a.as_ptr(),
+                    new = in(reg) new, inout("rax") old => prev, options(att_syntax, nostack))
+            };
+            prev == old
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        a.compare_exchange(old, new, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
+}
+
 /// Smallest sub-buffer.
 pub const SUB_SIZE_MIN: usize = 256;
 
@@ -206,9 +261,9 @@ impl CpuRing {
     /// (the record is counted as dropped). Every `reserve`, successful or not, must be followed
     /// by exactly one `commit` or [`Self::cancel`] on the same CPU before an enclosing writer's.
     pub fn reserve(&self, len: usize) -> Option<*mut u8> {
-        self.entries.fetch_add(1, Ordering::Relaxed);
+        local::add(&self.entries, 1);
         let len = padded_len(len.saturating_sub(HEADER_LEN));
-        self.nesting.fetch_add(1, Ordering::Relaxed);
+        local::add32(&self.nesting, 1);
         compiler_fence(Ordering::SeqCst);
         if len > self.max_record() {
             return self.drop_record();
@@ -218,16 +273,7 @@ impl CpuRing {
             let head = self.head.load(Ordering::Relaxed);
             let off = self.offset(head);
             if off + len < self.sub_size {
-                if self
-                    .head
-                    .compare_exchange(
-                        head,
-                        head + len as u64,
-                        Ordering::Relaxed,
-                        Ordering::Relaxed,
-                    )
-                    .is_ok()
-                {
+                if local::cmpxchg(&self.head, head, head + len as u64) {
                     return Some(self.at(head));
                 }
                 continue;
@@ -259,18 +305,9 @@ impl CpuRing {
                     // A reader consumed meanwhile: count again.
                     continue;
                 }
-                self.overrun.fetch_add(lost, Ordering::Relaxed);
+                local::add(&self.overrun, lost);
             }
-            if self
-                .head
-                .compare_exchange(
-                    head,
-                    next * sub_size + len as u64,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                )
-                .is_ok()
-            {
+            if local::cmpxchg(&self.head, head, next * sub_size + len as u64) {
                 // Published by this writer's commit, before which no reader passes `head`.
                 self.data_end(next - 1).store(off as u32, Ordering::Relaxed);
                 return Some(self.at(next * sub_size));
@@ -291,7 +328,7 @@ impl CpuRing {
     }
 
     fn drop_record(&self) -> Option<*mut u8> {
-        self.dropped.fetch_add(1, Ordering::Relaxed);
+        local::add(&self.dropped, 1);
         self.finish();
         None
     }
@@ -308,18 +345,18 @@ impl CpuRing {
         compiler_fence(Ordering::SeqCst);
         loop {
             if self.nesting.load(Ordering::Relaxed) != 1 {
-                self.nesting.fetch_sub(1, Ordering::Relaxed);
+                local::add32(&self.nesting, u32::MAX);
                 return;
             }
             let head = self.head.load(Ordering::Relaxed);
             // Release: the records' bytes are visible before their publication.
             self.committed.store(head, Ordering::Release);
-            self.nesting.fetch_sub(1, Ordering::Relaxed);
+            local::add32(&self.nesting, u32::MAX);
             compiler_fence(Ordering::SeqCst);
             if self.head.load(Ordering::Relaxed) == head {
                 return;
             }
-            self.nesting.fetch_add(1, Ordering::Relaxed);
+            local::add32(&self.nesting, 1);
             compiler_fence(Ordering::SeqCst);
         }
     }

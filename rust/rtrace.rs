@@ -22,6 +22,7 @@ pub mod kthread;
 pub mod kvec;
 pub mod marker;
 pub mod module;
+pub mod percpu;
 pub mod probe_array;
 pub mod rcu;
 pub mod rcu_array;

@@ -10,6 +10,7 @@
 #include <linux/preempt.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
+#include <linux/smp.h>
 #include <linux/tracepoint.h>
 
 #include "shim.h"
@@ -49,3 +50,17 @@ void rtrace_tracepoint_synchronize_unregister(void)
 {
 	tracepoint_synchronize_unregister();
 }
+
+#ifndef CONFIG_X86_64
+/* rust/percpu.rs: this_cpu(), where not inlined */
+notrace int rtrace_raw_smp_processor_id(void)
+{
+	return raw_smp_processor_id();
+}
+
+/* rust/percpu.rs: current(), where not inlined */
+notrace struct task_struct *rtrace_get_current(void)
+{
+	return current;
+}
+#endif

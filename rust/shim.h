@@ -12,4 +12,7 @@ void rtrace_set_current_state_interruptible(void);
 void rtrace_set_current_state_running(void);
 void rtrace_tracepoint_synchronize_unregister(void);
 
+int rtrace_raw_smp_processor_id(void);
+struct task_struct *rtrace_get_current(void);
+
 #endif

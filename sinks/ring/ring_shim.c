@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The ring-buffer tracer's C shim: the shared wrappers of rust/shim.c, and what only C macros or
- * static inlines express for this module: its mutex (DEFINE_MUTEX), the clock, the CPU number,
- * the readers' wait queue with the irq_work that wakes it from any context, and the debugfs file
+ * static inlines express for this module: its mutex (DEFINE_MUTEX), the clock, the readers' wait queue with the irq_work that wakes it from any context, and the debugfs file
  * operations, whose callbacks are written in Rust (sinks/ring/files.rs).
  */
 #include "../../rust/shim.c"
@@ -23,8 +22,6 @@ static DEFINE_MUTEX(rtrace_ring_mutex);
 void rtrace_ring_lock(void);
 void rtrace_ring_unlock(void);
 u64 rtrace_ring_clock(void);
-int rtrace_ring_cpu(void);
-struct task_struct *rtrace_ring_current(void);
 void rtrace_ring_wake(void);
 long rtrace_ring_wait(bool (*cond)(void *), void *data, long timeout);
 void rtrace_ring_poll_wait(struct file *file, poll_table *pt);
@@ -46,18 +43,6 @@ void rtrace_ring_unlock(void)
 notrace u64 rtrace_ring_clock(void)
 {
 	return local_clock();
-}
-
-/* sinks/ring/tracer.rs: reserve() and commit(), preemption disabled */
-notrace int rtrace_ring_cpu(void)
-{
-	return raw_smp_processor_id();
-}
-
-/* sinks/ring/tracer.rs: reserve() */
-notrace struct task_struct *rtrace_ring_current(void)
-{
-	return current;
 }
 
 static DECLARE_WAIT_QUEUE_HEAD(rtrace_ring_readers);

@@ -30,14 +30,10 @@ pub(crate) const SIZE_KB_MAX: usize = 65536;
 /// Default per-CPU size, KiB.
 pub(crate) const SIZE_KB_DEFAULT: usize = 1024;
 
-// The task pointer is opaque here: the shim returns `current`.
-#[allow(improper_ctypes)]
 extern "C" {
     fn rtrace_ring_lock();
     fn rtrace_ring_unlock();
     fn rtrace_ring_clock() -> u64;
-    fn rtrace_ring_cpu() -> core::ffi::c_int;
-    fn rtrace_ring_current() -> *mut bindings::task_struct;
     fn rtrace_ring_wake();
 }
 
@@ -174,9 +170,9 @@ impl State {
 }
 
 /// This CPU's number; the caller has preemption disabled.
+#[inline(always)]
 fn this_cpu() -> usize {
-    // SAFETY: no precondition.
-    unsafe { rtrace_ring_cpu() as usize }
+    crate::rtrace::percpu::this_cpu() as usize
 }
 
 /// The ring-buffer sink.
@@ -198,7 +194,7 @@ impl Sink for Tracer {
         };
         let at = buf.ring.reserve(HEADER_LEN + payload as usize)?;
         // SAFETY: `current` is the running task, alive while it runs this.
-        let task = unsafe { &*rtrace_ring_current() };
+        let task = unsafe { &*crate::rtrace::percpu::current() };
         let pid = task.pid;
         buf.cmdlines.save(pid, task);
         let header = Header {

@@ -70,7 +70,6 @@ const SCRATCH_WORDS: usize = SCRATCH / 8;
 extern "C" {
     fn rtrace_stats_lock();
     fn rtrace_stats_unlock();
-    fn rtrace_stats_cpu() -> c_int;
 }
 
 // The dentry pointers are opaque here, never dereferenced.
@@ -81,10 +80,9 @@ extern "C" {
 
 /// The number of the CPU the caller runs on, which must not change under it (preemption
 /// disabled, as in the sink's callbacks).
+#[inline(always)]
 fn this_cpu() -> usize {
-    // SAFETY: no precondition; the caller keeps the answer meaningful.
-    let cpu = unsafe { rtrace_stats_cpu() };
-    usize::try_from(cpu).unwrap_or(usize::MAX)
+    crate::rtrace::percpu::this_cpu() as usize
 }
 
 /// `n` counters at zero.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The statistics sink's C shim: the shared wrappers of rust/shim.c, and what only C macros or
- * static inlines express for this module: its mutex (DEFINE_MUTEX), the CPU number, and the
+ * static inlines express for this module: its mutex (DEFINE_MUTEX) and the
  * debugfs file operations, whose callbacks are written in Rust (sinks/stats/stats.rs).
  */
 #include "../../rust/shim.c"
@@ -10,14 +10,12 @@
 #include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
-#include <linux/smp.h>
 
 /* Protects the histograms' setup and teardown (sinks/stats/stats.rs: CONTROL). */
 static DEFINE_MUTEX(rtrace_stats_mutex);
 
 void rtrace_stats_lock(void);
 void rtrace_stats_unlock(void);
-int rtrace_stats_cpu(void);
 
 /* sinks/stats/stats.rs: CONTROL.lock() */
 void rtrace_stats_lock(void)
@@ -29,12 +27,6 @@ void rtrace_stats_lock(void)
 void rtrace_stats_unlock(void)
 {
 	mutex_unlock(&rtrace_stats_mutex);
-}
-
-/* sinks/stats/stats.rs: reserve() and commit(), preemption disabled */
-notrace int rtrace_stats_cpu(void)
-{
-	return raw_smp_processor_id();
 }
 
 /* Defined in Rust, sinks/stats/stats.rs. */
