@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The ring-buffer tracer: text and binary readers, modes, exact loss accounting, its errors.
 R=$DEBUGFS/rtrace/sinks/ring
+RT_STATS=$DEBUGFS/rtrace/sinks/stats
 SE=$DEBUGFS/rtrace/set_event
 C=$DEBUGFS/rtrace_marker_test/control
 # err FILE TEXT ERROR: writing TEXT (and a newline) to FILE fails with ERROR.
@@ -60,27 +61,31 @@ check "ring: an over-long write is EINVAL" err $R/overwrite "$(head -c 5000 /dev
 check "ring: ... saying so" dmesg_has "overwrite: write of 5001 bytes: at most 160"
 check_eq "ring: nothing changed" "1024 0" "$(cat $R/buffer_size_kb) $(cat $R/overwrite)"
 
-# Overflow: four threads on all CPUs into 16 KiB buffers, read while written.
+# Overflow: four threads on all CPUs into 16 KiB buffers, read while written; the kernel's
+# interrupt handlers write irq:* records (through the bridge) into the same buffers, nesting
+# inside the threads' reservations.
+load rtrace_bridge >/dev/null
 for mode in 0 1; do
 	echo "!ring:*:*" >$SE 2>/dev/null
 	echo 16 >$R/buffer_size_kb
 	echo $mode >$R/overwrite
-	echo ring:test:sched_switch >$SE
+	echo "ring:test:sched_switch ring:irq:*" >$SE
 	cat $R/trace_pipe >/tmp/storm.txt &
 	reader=$!
 	echo "storm 20000" >$C
-	echo "!ring:test:sched_switch" >$SE
+	echo "!ring:*:*" >$SE
 	n=0
 	while [ "$(stat in_buffer)" != 0 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
 	sleep 0.3
 	kill $reader
 	wait $reader 2>/dev/null
 	e=$(stat entries) r=$(stat read) l=$(stat lost) d=$(stat dropped) o=$(stat overrun)
-	check_eq "ring: overwrite=$mode: 80000 entries" 80000 "$e"
+	check "ring: overwrite=$mode: 80000 storm entries and interrupts' ($e)" test "$e" -gt 80000
 	check_eq "ring: overwrite=$mode: entries = read + lost, exactly" "$e" "$((r + l))"
 	check "ring: overwrite=$mode: some were lost (the load overflows)" test "$l" -gt 0
 	if [ $mode = 0 ]; then check_eq "ring: discard mode only drops" "0" "$o"; else check "ring: overwrite mode overruns" test "$o" -gt 0; fi
-	check_eq "ring: overwrite=$mode: trace_pipe showed every record read" "$r" "$(grep -c test:sched_switch /tmp/storm.txt)"
+	check_eq "ring: overwrite=$mode: trace_pipe showed every record read" "$r" "$(grep -Ec ': (test|irq):[a-z_]+: ' /tmp/storm.txt)"
+	check "ring: overwrite=$mode: interrupts' records among them" grep -Eq ': irq:irq_handler_entry: irq=[0-9]+$' /tmp/storm.txt
 	lostsum=$(sed -n 's/^CPU:[0-9]* \[LOST \([0-9]*\) EVENTS\]$/\1/p' /tmp/storm.txt | awk '{s+=$1} END {print s+0}')
 	check_eq "ring: overwrite=$mode: LOST lines add up to lost" "$l" "$lostsum"
 	torn=$(grep test:sched_switch /tmp/storm.txt | grep -Evc 'prev_comm=storm prev_pid=([0-9]+) prev_prio=([0-3]) prev_state=\1 next_comm=storm next_pid=\1 next_prio=\2$')
@@ -90,7 +95,20 @@ done
 echo 0 >$R/overwrite
 echo "!ring:*:*" >$SE 2>/dev/null
 echo 1024 >$R/buffer_size_kb
+unload rtrace_bridge >/dev/null
 check_eq "ring: reset empties and zeroes" "0 0" "$(stat entries) $(stat in_buffer)"
+
+# The statistics sink counts what the tracer records, in the same run.
+load rtrace_stats >/dev/null
+echo 1 >$R/reset
+echo "ring:test:sched_switch stats:test:sched_switch" >$SE
+echo "storm 3000" >$C
+echo "emit switch 77" >$C
+echo "!*:test:sched_switch" >$SE
+check_eq "ring: stats counts what the tracer counts (entries)" "$(stat entries)" "$(sed -n 's/^test:sched_switch \([0-9]*\) .*/\1/p' $RT_STATS/counts)"
+check_eq "ring: ... 12077 records" 12077 "$(stat entries)"
+unload rtrace_stats >/dev/null
+echo 1 >$R/reset
 
 # A flight recorder: overwrite without a reader keeps the newest records.
 echo 16 >$R/buffer_size_kb
