@@ -61,8 +61,8 @@ check "ring: an over-long write is EINVAL" err $R/overwrite "$(head -c 5000 /dev
 check "ring: ... saying so" dmesg_has "overwrite: write of 5001 bytes: at most 160"
 check_eq "ring: nothing changed" "1024 0" "$(cat $R/buffer_size_kb) $(cat $R/overwrite)"
 
-# Overflow: four threads on all CPUs into 16 KiB buffers, read while written; the kernel's
-# interrupt handlers write irq:* records (through the bridge) into the same buffers, nesting
+# Overflow: four threads on all CPUs into 16 KiB buffers, read while written; the serial port's
+# interrupt handler writes irq:* records (through the bridge) into the same buffers, nesting
 # inside the threads' reservations.
 load rtrace_bridge >/dev/null
 for mode in 0 1; do
@@ -72,7 +72,13 @@ for mode in 0 1; do
 	echo "ring:test:sched_switch ring:irq:*" >$SE
 	cat $R/trace_pipe >/tmp/storm.txt &
 	reader=$!
+	# Serial output keeps the UART's interrupt (irq 4) coming during the storm.
+	rm -f /tmp/stop_ticks
+	(while [ ! -e /tmp/stop_ticks ]; do echo tick >/dev/ttyS0; done) &
+	ticker=$!
 	echo "storm 20000" >$C
+	touch /tmp/stop_ticks
+	wait $ticker
 	echo "!ring:*:*" >$SE
 	n=0
 	while [ "$(stat in_buffer)" != 0 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
