@@ -412,14 +412,16 @@ fn empty_recording() {
 #[test]
 fn recordings_in_tests_data() {
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let Ok(entries) = fs::read_dir(&data) else {
-        return;
-    };
+    let entries = fs::read_dir(&data).expect("tools/tests/data/ holds the real recordings");
     let mut dirs: Vec<PathBuf> = entries
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("meta.json").is_file())
         .collect();
     dirs.sort();
+    assert!(
+        !dirs.is_empty(),
+        "no recording under tools/tests/data/: run scripts/make-test-recordings"
+    );
     for dir in dirs {
         let tmp = tempfile::tempdir().unwrap();
         let report = check_recording(&dir, tmp.path());
