@@ -685,6 +685,10 @@ extern "C" fn rtrace_ring_control_show(m: *mut bindings::seq_file, _v: *mut c_vo
         (SAVED_CMDLINES, Some(b)) => {
             for (cpu, buf) in b.cpus.iter().enumerate() {
                 buf.cmdlines.each(|pid, comm| {
+                    // Pid 0 is every CPU's idle task (shown as `<idle>`, as ftrace does).
+                    if pid == 0 {
+                        return;
+                    }
                     // Shown once: by the first CPU that has it.
                     if b.cpus[..cpu].iter().any(|o| o.cmdlines.find(pid).is_some()) {
                         return;
