@@ -50,14 +50,7 @@ impl Dir {
     /// Creates directory `name` (at most 64 bytes, no NUL) under `parent`.
     pub fn with_name(name: &str, parent: &Dir) -> Result<Self> {
         let mut buf = [0u8; 65];
-        let bytes = name.as_bytes();
-        if bytes.len() >= buf.len() {
-            return Err(kernel::error::code::EINVAL);
-        }
-        buf[..bytes.len()].copy_from_slice(bytes);
-        let cname = core::ffi::CStr::from_bytes_with_nul(&buf[..=bytes.len()])
-            .map_err(|_| kernel::error::code::EINVAL)?;
-        Self::new(cname, Some(parent))
+        Self::new(c_name(name, &mut buf)?, Some(parent))
     }
 
     /// A directory that `dentry` (a live debugfs directory owned by someone else, who removes it
@@ -92,6 +85,19 @@ impl Drop for Dir {
         // open files' operations to end.
         unsafe { debugfs_remove(self.0) };
     }
+}
+
+/// `text` (a name of at most 64 bytes, without NUL) as a NUL-terminated string in `buf`;
+/// `EINVAL` if it is longer or holds a NUL.
+pub fn c_name<'a>(text: &str, buf: &'a mut [u8; 65]) -> Result<&'a core::ffi::CStr> {
+    let bytes = text.as_bytes();
+    if bytes.len() >= buf.len() {
+        return Err(kernel::error::code::EINVAL);
+    }
+    buf[..bytes.len()].copy_from_slice(bytes);
+    buf[bytes.len()] = 0;
+    core::ffi::CStr::from_bytes_with_nul(&buf[..=bytes.len()])
+        .map_err(|_| kernel::error::code::EINVAL)
 }
 
 /// The `seq_file` a `show` callback writes to.

@@ -19,7 +19,7 @@
 //! `connect SINK SUBSYSTEM EVENT` and `disconnect SINK SUBSYSTEM EVENT` connect any sink (the
 //! core's answer is the write's error).
 
-use core::ffi::{c_char, CStr};
+use core::ffi::c_char;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use kernel::bindings;
@@ -29,7 +29,7 @@ use kernel::prelude::*;
 mod rtrace;
 
 use rtrace::abi::{RawField, RawMarker, MARKER_ABI};
-use rtrace::debugfs::Dir;
+use rtrace::debugfs::{c_name, Dir};
 use rtrace::kthread::{Thread, ThreadMain};
 use rtrace::marker::Markers;
 use rtrace::record::FieldType;
@@ -248,17 +248,6 @@ fn emit(case: &str) -> Result {
     Ok(())
 }
 
-/// `text` as a NUL-terminated name in `buf`.
-fn cname<'a>(text: &str, buf: &'a mut [u8; 65]) -> Result<&'a CStr> {
-    let bytes = text.as_bytes();
-    if bytes.len() >= buf.len() {
-        return Err(EINVAL);
-    }
-    buf[..bytes.len()].copy_from_slice(bytes);
-    buf[bytes.len()] = 0;
-    CStr::from_bytes_with_nul(&buf[..=bytes.len()]).map_err(|_| EINVAL)
-}
-
 /// `connect` (or not: `disconnect`) `SINK SUBSYSTEM EVENT`.
 fn connection(connect: bool, args: &str) -> Result {
     let mut words = args.split_whitespace();
@@ -268,7 +257,7 @@ fn connection(connect: bool, args: &str) -> Result {
         return Err(EINVAL);
     };
     let (mut a, mut b, mut c) = ([0u8; 65], [0u8; 65], [0u8; 65]);
-    let (k, s, e) = (cname(k, &mut a)?, cname(s, &mut b)?, cname(e, &mut c)?);
+    let (k, s, e) = (c_name(k, &mut a)?, c_name(s, &mut b)?, c_name(e, &mut c)?);
     if connect {
         sink::connect(k, s, e)
     } else {

@@ -8,7 +8,7 @@
 //! `records` shows one line per committed record, `ID LEN HEX`, then `dropped=N`.
 
 use core::cell::UnsafeCell;
-use core::ffi::{c_char, c_int, c_void, CStr};
+use core::ffi::{c_char, c_int, c_void};
 use core::fmt::Write;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -20,7 +20,7 @@ use kernel::prelude::*;
 mod rtrace;
 
 use rtrace::abi::RawSink;
-use rtrace::debugfs::{Dir, SeqFile};
+use rtrace::debugfs::{c_name, Dir, SeqFile};
 use rtrace::sink::{self, Registration, Sink};
 
 module! {
@@ -99,26 +99,15 @@ fn clear() {
     SINK.next.store(0, Ordering::Release);
 }
 
-/// `text` as a NUL-terminated name in `buf`.
-fn cname<'a>(text: &str, buf: &'a mut [u8; 65]) -> Result<&'a CStr> {
-    let bytes = text.as_bytes();
-    if bytes.len() >= buf.len() {
-        return Err(EINVAL);
-    }
-    buf[..bytes.len()].copy_from_slice(bytes);
-    buf[bytes.len()] = 0;
-    CStr::from_bytes_with_nul(&buf[..=bytes.len()]).map_err(|_| EINVAL)
-}
-
 fn command(text: &str) -> Result {
     let mut words = text.split_whitespace();
     let (mut a, mut b) = ([0u8; 65], [0u8; 65]);
     match (words.next(), words.next(), words.next()) {
         (Some("connect"), Some(s), Some(e)) => {
-            sink::connect(c"test", cname(s, &mut a)?, cname(e, &mut b)?)
+            sink::connect(c"test", c_name(s, &mut a)?, c_name(e, &mut b)?)
         }
         (Some("disconnect"), Some(s), Some(e)) => {
-            sink::disconnect(c"test", cname(s, &mut a)?, cname(e, &mut b)?)
+            sink::disconnect(c"test", c_name(s, &mut a)?, c_name(e, &mut b)?)
         }
         (Some("clear"), None, None) => {
             clear();
