@@ -307,7 +307,7 @@ pub fn emit(marker: &RawMarker, fields: &[Field<'_>], values: &[Value<'_>]) {
                 // SAFETY: `reserve` returned `len` writable bytes, ours until `commit`.
                 let out = unsafe { core::slice::from_raw_parts_mut(at, len) };
                 // Cannot fail: `len` is the record's length, checked above.
-                let _ = record::encode(fields, values, out);
+                let _ = record::encode_sized(fields, values, out, len);
                 first = Some((sink, at));
             }
             Some((_, record)) => {

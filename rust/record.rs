@@ -386,6 +386,18 @@ pub fn encode(
     out: &mut [u8],
 ) -> Result<usize, RecordError> {
     let len = encoded_len(fields, values)?;
+    encode_sized(fields, values, out, len)?;
+    Ok(len)
+}
+
+/// [`encode`] for values whose record length `len` [`encoded_len`] has just given (a marker
+/// site computes it once, to reserve room, then writes): the values are not measured again.
+pub fn encode_sized(
+    fields: &[Field<'_>],
+    values: &[Value<'_>],
+    out: &mut [u8],
+    len: usize,
+) -> Result<(), RecordError> {
     let fixed = fixed_len(fields)?;
     let out = out.get_mut(..len).ok_or(RecordError::BufferTooSmall)?;
 
@@ -417,7 +429,7 @@ pub fn encode(
         }
         at = at.checked_add(size).ok_or(RecordError::TooLarge)?;
     }
-    Ok(len)
+    Ok(())
 }
 
 /// Decodes field `index` of `record`, checking every bound: a record shorter than its fixed part,
