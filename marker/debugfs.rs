@@ -157,12 +157,13 @@ fn apply_words<'a>(
             }
         }
     }
-    let removed = registry::lock().apply(file, &words)?;
-    if removed {
-        // The sinks disconnected receive none of the markers' records once this returns.
+    let result = registry::lock().apply(file, &words);
+    // The sinks disconnected (or connected, then disconnected again by a failed write's undo)
+    // receive none of the markers' records once this returns.
+    if !matches!(result, Ok(false)) {
         crate::rtrace::rcu::synchronize();
     }
-    Ok(())
+    result.map(|_| ())
 }
 
 #[no_mangle]

@@ -41,6 +41,7 @@ unsafe extern "C" fn rtrace_marker_register(
         // SAFETY: by the function's contract `marker` is valid until it is unregistered, which
         // happens before its module's memory goes.
         let marker: &'static RawMarker = unsafe { &*marker };
+        let _changing = registry::changing();
         let mut trash = registry::Trash::none();
         let result = registry::lock().register(marker, owner, &mut trash);
         // After the mutex: removing files waits for their operations, which take it.
@@ -65,6 +66,7 @@ unsafe extern "C" fn rtrace_marker_unregister(abi: u32, marker: *const RawMarker
     if check_abi(abi, core::ptr::null_mut()).is_err() {
         return;
     }
+    let _changing = registry::changing();
     // SAFETY: by the function's contract `marker` is a live, registered marker.
     let result = registry::lock().unregister(unsafe { &*marker });
     match result {

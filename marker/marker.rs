@@ -43,7 +43,8 @@ impl rtrace::module::Going for Cleanup {
             // The going sink's code is freed when this returns.
             rtrace::rcu::synchronize();
         }
-        // One marker at a time: its files go after the mutex is released.
+        // One marker at a time: its files go after the registry's mutex is released.
+        let _changing = registry::changing();
         loop {
             let trash = registry::lock().module_going_marker(module);
             if trash.is_none() {

@@ -120,6 +120,25 @@ pub(crate) fn lock() -> Guard<'static, Registry> {
     REGISTRY.lock()
 }
 
+/// Held across a marker's registration or removal, from before the registry's mutex until its
+/// [`Trash`] is dropped: the files of a removal are gone before another registration can create
+/// files of the same names. Taken before the registry's mutex, never inside it; file operations
+/// take only the registry's.
+static CHANGES: GlobalLock<()> = {
+    extern "C" {
+        fn rtrace_markers_change_lock();
+        fn rtrace_markers_change_unlock();
+    }
+    // SAFETY: the shim's `mutex_lock()` and `mutex_unlock()` of rtrace_markers_change_mutex,
+    // which protects nothing else.
+    unsafe { GlobalLock::new((), rtrace_markers_change_lock, rtrace_markers_change_unlock) }
+};
+
+/// Takes the mutex of marker registrations and removals (sleeps).
+pub(crate) fn changing() -> Guard<'static, ()> {
+    CHANGES.lock()
+}
+
 /// The subsystem, event and fields of `raw`, read into `fields`; returns the number of fields,
 /// or what is wrong with the declaration.
 pub(crate) fn read<'a>(

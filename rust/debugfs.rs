@@ -12,6 +12,7 @@
 use core::ffi::c_char;
 use core::fmt;
 
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::bindings;
 use kernel::error::{from_err_ptr, Result};
 
@@ -154,11 +155,15 @@ pub fn command_write<const N: usize>(
     len: usize,
     command: impl FnOnce(&str) -> Result,
 ) -> isize {
-    let mut text = [0u8; N];
     if len > N {
         kernel::pr_err!("{}: write of {} bytes: at most {} at once\n", file, len, N);
         return kernel::error::code::EINVAL.to_errno() as isize;
     }
+    // On the heap: `N` may be a page, too much for the kernel stack.
+    let mut text = match KVec::from_elem(0u8, len, GFP_KERNEL) {
+        Ok(t) => t,
+        Err(_) => return kernel::error::code::ENOMEM.to_errno() as isize,
+    };
     let text = match user_text(buf, len, &mut text) {
         Ok(t) if t.trim().is_empty() => {
             kernel::pr_err!("{}: empty write\n", file);

@@ -257,9 +257,9 @@ impl CpuRing {
     }
 
     /// Room for a record of `len` bytes (header included, at most [`Self::max_record`] once
-    /// padded); the caller writes it there and then calls [`Self::commit`], or gets `None`
-    /// (the record is counted as dropped). Every `reserve`, successful or not, must be followed
-    /// by exactly one `commit` or [`Self::cancel`] on the same CPU before an enclosing writer's.
+    /// padded); the caller writes it there and then calls [`Self::commit`] on the same CPU,
+    /// before an enclosing writer's commit. `None`: the record is counted as dropped, and there
+    /// is nothing to commit.
     pub fn reserve(&self, len: usize) -> Option<*mut u8> {
         local::add(&self.entries, 1);
         let len = padded_len(len.saturating_sub(HEADER_LEN));
@@ -306,6 +306,9 @@ impl CpuRing {
                     continue;
                 }
                 local::add(&self.overrun, lost);
+                // The reused sub-buffer's new bytes stay after the push (`smp_wmb()`; a no-op
+                // on x86).
+                core::sync::atomic::fence(Ordering::Release);
             }
             if local::cmpxchg(&self.head, head, next * sub_size + len as u64) {
                 // Published by this writer's commit, before which no reader passes `head`.

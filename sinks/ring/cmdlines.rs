@@ -75,6 +75,11 @@ impl Cmdlines {
         let mut comm = [0u8; 16];
         comm[..8].copy_from_slice(&slot.comm[0].load(Ordering::Relaxed).to_ne_bytes());
         comm[8..].copy_from_slice(&slot.comm[1].load(Ordering::Relaxed).to_ne_bytes());
+        // A writer that took the slot for another pid meanwhile: not this pid's name.
+        core::sync::atomic::fence(Ordering::Acquire);
+        if slot.pid.load(Ordering::Relaxed) != pid {
+            return None;
+        }
         Some(comm)
     }
 

@@ -23,7 +23,7 @@ use crate::rtrace::debugfs::{self, Dir, SeqFile};
 use crate::rtrace::ring_buffer::{Counters, CpuRing, Found};
 use crate::rtrace::ring_record::{self, Header, HEADER_LEN};
 use crate::rtrace::text;
-use crate::tracer::{self, Buffers, SIZE_KB_MAX, SIZE_KB_MIN, SUB_SIZE, WAITING};
+use crate::tracer::{self, Buffers, SIZE_KB_MAX, SIZE_KB_MIN, SUB_SIZE, WAITING, WAKE_SEQ};
 
 // The dentry and file pointers are opaque here, never dereferenced.
 #[allow(improper_ctypes)]
@@ -148,6 +148,9 @@ struct Reader {
     records: KVec<KVec<u8>>,
     /// `trace` showed its header.
     started: bool,
+    /// For `trace`: the buffer set its positions are in (after a reset or a resize, the file
+    /// ends).
+    generation: u64,
 }
 
 /// A record found at the head of a CPU's buffer.
@@ -175,6 +178,7 @@ impl Reader {
                 text_at: 0,
                 records,
                 started: false,
+                generation: 0,
             },
             GFP_KERNEL,
         )?)
@@ -377,29 +381,46 @@ fn has_data(buffers: &Buffers, kind: usize) -> bool {
     }
 }
 
-extern "C" fn woken(_data: *mut c_void) -> bool {
-    !WAITING.load(Ordering::Relaxed)
+extern "C" fn woken(seq: *mut c_void) -> bool {
+    // SAFETY: `seq` is the `u64` of `wait_for_data`, alive during the wait.
+    WAKE_SEQ.load(Ordering::Acquire) != unsafe { *seq.cast::<u64>() }
 }
 
-/// Sleeps until a writer commits (or a tenth of a second passes: a wake-up that crossed the
-/// reader's check is caught then). `Err` on a signal.
-fn wait_for_data() -> Result {
+/// Announces a reader about to wait for data, before it looks for any: a commit after this
+/// wakes it. Returns the wake-up count to wait on.
+fn announce() -> u64 {
+    let seq = WAKE_SEQ.load(Ordering::Acquire);
     WAITING.store(true, Ordering::Relaxed);
-    // SAFETY: `woken` takes no data; HZ / 10 jiffies.
-    let r =
-        unsafe { rtrace_ring_wait(woken, core::ptr::null_mut(), (bindings::HZ / 10) as c_long) };
+    // The flag is visible before the reader loads the buffers' positions (the writer side
+    // publishes a record, then loads the flag without a barrier of its own: a commit that
+    // crosses this check exactly wakes nobody, and the next commit, or the read's timeout, does).
+    core::sync::atomic::fence(Ordering::SeqCst);
+    seq
+}
+
+/// Sleeps until a commit after `seq` (or a tenth of a second: a crossed wake-up is caught then).
+/// `Err` on a signal.
+fn wait_for_data(mut seq: u64) -> Result {
+    // SAFETY: `woken` reads `seq`, which outlives the wait; HZ / 10 jiffies.
+    let r = unsafe {
+        rtrace_ring_wait(
+            woken,
+            (&mut seq as *mut u64).cast(),
+            (bindings::HZ / 10) as c_long,
+        )
+    };
     if r < 0 {
         return Err(ERESTARTSYS);
     }
     Ok(())
 }
 
-fn reader_of(file: *mut bindings::file) -> &'static mut Reader {
-    // SAFETY: `private_data` is the `Reader` that `open` put there, freed only by `release`,
-    // and a file's read and poll do not run concurrently with its release; reads of one file
-    // are serialised by the caller (`f_pos_lock` does not cover them (`FMODE_ATOMIC_POS` is for regular files), so they are
-    // serialised by the tracer's mutex, held in `read`).
-    unsafe { &mut *(*file).private_data.cast::<Reader>() }
+/// The reader `open` stored in `file`, as a raw pointer: a `&mut` to it is made only while the
+/// tracer's mutex is held (two reads of one file may run at once).
+fn reader_of(file: *mut bindings::file) -> *mut Reader {
+    // SAFETY: `file` is open; `private_data` is the `Reader` that `open` put there, freed only by
+    // `release`, which runs after every read and poll of the file.
+    unsafe { (*file).private_data.cast::<Reader>() }
 }
 
 #[no_mangle]
@@ -415,6 +436,7 @@ extern "C" fn rtrace_ring_open(inode: *mut bindings::inode, file: *mut bindings:
         Err(e) => return e.to_errno(),
     };
     if kind == TRACE {
+        reader.generation = buffers.generation;
         for buf in buffers.cpus.iter() {
             if reader
                 .cursors
@@ -462,23 +484,28 @@ extern "C" fn rtrace_ring_read(
 ) -> isize {
     let reader = reader_of(file);
     loop {
-        let result = {
+        let seq = announce();
+        let (result, kind) = {
             let state = tracer::state();
             let Some(buffers) = state.buffers.as_deref() else {
                 return 0;
             };
-            if reader.kind >= RAW {
+            // SAFETY: the reader is alive while the file is open (`reader_of`), and the
+            // tracer's mutex, held, makes this the only `&mut` to it.
+            let reader = unsafe { &mut *reader };
+            let result = if reader.kind >= RAW {
                 read_raw(reader, buffers, buf, len)
             } else {
                 read_text(reader, buffers, buf, len)
-            }
+            };
+            (result, reader.kind)
         };
         match result {
-            Ok(0) if reader.kind != TRACE => {
+            Ok(0) if kind != TRACE => {
                 if nonblocking(file) {
                     return EAGAIN.to_errno() as isize;
                 }
-                if let Err(e) = wait_for_data() {
+                if let Err(e) = wait_for_data(seq) {
                     return e.to_errno() as isize;
                 }
             }
@@ -494,13 +521,19 @@ fn read_text(
     buf: *mut c_char,
     len: usize,
 ) -> Result<usize> {
+    if reader.kind == TRACE && reader.generation != buffers.generation {
+        return Ok(0);
+    }
     let mut copied = 0;
     while copied < len {
         if reader.pending().is_empty() && !reader.next_line(buffers) {
             break;
         }
         let n = reader.pending().len().min(len - copied);
-        to_user(buf, copied, &reader.pending()[..n])?;
+        if let Err(e) = to_user(buf, copied, &reader.pending()[..n]) {
+            // What was copied is returned; the line stays pending for the next read.
+            return if copied > 0 { Ok(copied) } else { Err(e) };
+        }
         reader.drain(n);
         copied += n;
     }
@@ -543,7 +576,10 @@ fn read_raw(reader: &mut Reader, buffers: &Buffers, buf: *mut c_char, len: usize
         if found.len == 0 {
             continue;
         }
-        to_user(buf, copied, &copy[..found.len])?;
+        if let Err(e) = to_user(buf, copied, &copy[..found.len]) {
+            // Not consumed: what was copied before is returned.
+            return if copied > 0 { Ok(copied) } else { Err(e) };
+        }
         // Only a record consumed intact counts; otherwise its bytes are overwritten in the
         // caller's buffer by the next.
         if ring.consume(from, found) {
@@ -555,15 +591,17 @@ fn read_raw(reader: &mut Reader, buffers: &Buffers, buf: *mut c_char, len: usize
 
 #[no_mangle]
 extern "C" fn rtrace_ring_poll(file: *mut bindings::file, pt: *mut c_void) -> u32 {
-    let reader = reader_of(file);
+    // SAFETY: the reader is alive while the file is open (`reader_of`); `kind` is never written
+    // after `open`.
+    let kind = unsafe { (*reader_of(file)).kind };
     // SAFETY: the file being polled and its poll table.
     unsafe { rtrace_ring_poll_wait(file, pt) };
-    WAITING.store(true, Ordering::Relaxed);
+    announce();
     let state = tracer::state();
     let ready = state
         .buffers
         .as_deref()
-        .is_some_and(|b| reader.kind == TRACE || has_data(b, reader.kind));
+        .is_some_and(|b| kind == TRACE || has_data(b, kind));
     if ready {
         EPOLLIN | EPOLLRDNORM
     } else {

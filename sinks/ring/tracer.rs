@@ -83,6 +83,8 @@ pub(crate) struct Buffers {
     pub(crate) cpus: KVec<KBox<CpuBuf>>,
     /// Per-CPU size, KiB.
     pub(crate) size_kb: usize,
+    /// This set's number, different from every earlier set's.
+    pub(crate) generation: u64,
 }
 
 impl Buffers {
@@ -94,7 +96,15 @@ impl Buffers {
         for _ in 0..ncpu {
             cpus.push(CpuBuf::new(size_kb * 1024, overwrite)?, GFP_KERNEL)?;
         }
-        Ok(KBox::new(Self { cpus, size_kb }, GFP_KERNEL)?)
+        let generation = GENERATION.fetch_add(1, Ordering::Relaxed) + 1;
+        Ok(KBox::new(
+            Self {
+                cpus,
+                size_kb,
+                generation,
+            },
+            GFP_KERNEL,
+        )?)
     }
 
     /// The counters of every CPU, summed.
@@ -140,8 +150,13 @@ static STATE: GlobalLock<State> = {
 static ACTIVE: AtomicPtr<Buffers> = AtomicPtr::new(core::ptr::null_mut());
 /// The set being replaced, until a grace period has passed: commits of records reserved there.
 static RETIRING: AtomicPtr<Buffers> = AtomicPtr::new(core::ptr::null_mut());
-/// A reader sleeps, or is about to: commits wake it.
+/// A reader sleeps, or is about to: the next commit wakes the readers.
 pub(crate) static WAITING: AtomicBool = AtomicBool::new(false);
+/// Counts the wake-ups: a reader sleeps until it changes, so that a reader that sets `WAITING`
+/// again does not make another miss the wake-up it was given.
+pub(crate) static WAKE_SEQ: AtomicU64 = AtomicU64::new(0);
+/// Numbers the buffer sets, so that a reader holding positions in an old set notices.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 /// Takes the tracer's mutex (sleeps).
 pub(crate) fn state() -> Guard<'static, State> {
@@ -232,6 +247,7 @@ impl Sink for Tracer {
         // One wake-up per wait: the first commit after a reader waits clears the flag (a plain
         // load first, so that commits nobody waits for do not write the shared line).
         if WAITING.load(Ordering::Relaxed) && WAITING.swap(false, Ordering::Relaxed) {
+            WAKE_SEQ.fetch_add(1, Ordering::Release);
             // SAFETY: no precondition; irq_work is safe in any context.
             unsafe { rtrace_ring_wake() };
         }
