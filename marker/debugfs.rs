@@ -76,10 +76,10 @@ extern "C" {
 
 /// Creates control file `name` in `dir`, for `entry` (null for the files at the root).
 fn create(dir: &Dir, name: &CStr, mode: u16, entry: *mut Entry) -> Result {
+    let (name, dir, entry) = (name.as_ptr(), dir.as_ptr(), entry.cast());
     // SAFETY: `dir` is a live debugfs directory, `name` NUL-terminated; `entry` outlives the
     // file (the file goes with `dir`, which the entry owns) or is null.
-    let file =
-        unsafe { rtrace_marker_create_file(name.as_ptr(), mode, dir.as_ptr(), entry.cast()) };
+    let file = unsafe { rtrace_marker_create_file(name, mode, dir, entry) };
     kernel::error::from_err_ptr(file).map(|_| ())
 }
 

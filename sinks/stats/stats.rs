@@ -594,9 +594,9 @@ extern "C" fn rtrace_stats_reset_write(
 /// Writes the name of the marker with id `id`: `subsystem:event`, or `id:N` if none has it.
 fn write_marker_name(out: &mut SeqFile, id: u32) {
     let mut name = [0u8; 2 * rtrace::record::NAME_MAX + 1];
+    let (at, len) = (name.as_mut_ptr().cast(), name.len());
     // SAFETY: `name` is valid for writes of its length for the call.
-    let n =
-        unsafe { abi::rtrace_marker_name(MARKER_ABI, id, name.as_mut_ptr().cast(), name.len()) };
+    let n = unsafe { abi::rtrace_marker_name(MARKER_ABI, id, at, len) };
     let text = usize::try_from(n)
         .ok()
         .filter(|&n| n > 0)
