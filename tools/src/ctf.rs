@@ -6,11 +6,11 @@
 //! (`stream_N`) of packets of at most [`PACKET_MAX`] bytes (unless one event is larger). Every
 //! integer type is declared with `align = 8`, so the binary layout is packed and little-endian:
 //!
-//! * packet header: `magic` (u32, 0xC1FC1FC1);
-//! * packet context: `timestamp_begin`, `timestamp_end` (u64, clock `monotonic`),
+//! * packet header: `magic` (u32, 0xC1FC1FC1), `uuid` (16 bytes, the trace's UUID);
+//! * packet context: `timestamp_begin`, `timestamp_end` (u64, clock `local_clock`),
 //!   `content_size`, `packet_size` (u64, in bits), `events_discarded` (u64), `cpu_id` (u32);
-//! * event header: `id` (u16, the marker id), `timestamp` (u64, clock `monotonic`);
-//! * event context: `pid` (s32);
+//! * event header: `id` (u16, the marker id), `timestamp` (u64, clock `local_clock`);
+//! * event context: `tid` (s32, the running thread);
 //! * payload, field by field: integers at their width, `bool` as a u8, `char[N]` as N bytes
 //!   (an array of UTF-8 `uint8`, which babeltrace2 shows as a string), `str` as a NUL-terminated
 //!   CTF `string` (cut at a NUL in the data), `bytes` as a u16 length then the bytes.
@@ -21,6 +21,12 @@
 //! `events_discarded`, a running count per CPU, is larger by the notice's count, which
 //! babeltrace2 reports as discarded events.
 //!
+//! The clock `local_clock` counts the nanoseconds of the kernel's `local_clock()`; when the
+//! recording holds the pair of clocks the kernel read together at its start, the clock's offset
+//! makes it absolute (`babeltrace2 --clock-date` prints real dates). A CPU without records has
+//! no stream file (an empty packet would start the trace at time 0). Each CPU's stream is written
+//! packet by packet, as it is read.
+//!
 //! A CPU's timestamps can go slightly backwards: a record written by an interrupt that nests in
 //! another writer's reservation can carry an earlier time than the record before it in the
 //! stream. CTF readers reject a clock that decreases within a stream, so an event's CTF
@@ -28,7 +34,8 @@
 //! values).
 
 use std::fmt::Write as _;
-use std::fs;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{anyhow, Result};
@@ -36,7 +43,8 @@ use rtrace::record::{self, FieldType, Value};
 
 use crate::error::ToolError;
 use crate::formats::Catalog;
-use crate::recording::{Event, Kind, Recording};
+use crate::recording::{ClockPair, Event, Kind, Meta, Recording};
+use crate::sched;
 
 /// The largest packet, unless a single event needs more.
 pub const PACKET_MAX: usize = 64 * 1024;
@@ -45,7 +53,7 @@ pub const PACKET_MAX: usize = 64 * 1024;
 const MAGIC: u32 = 0xC1FC_1FC1;
 
 /// Bytes of the packet header and context.
-const PACKET_HEADER_LEN: usize = 4 + 5 * 8 + 4;
+const PACKET_HEADER_LEN: usize = 4 + 16 + 5 * 8 + 4;
 
 /// Escapes a TSDL string literal.
 fn quote(s: &str) -> String {
@@ -79,8 +87,52 @@ fn int_type(ty: FieldType) -> &'static str {
     }
 }
 
+/// What the metadata says about the trace besides its markers.
+pub struct TraceInfo<'a> {
+    /// The trace's UUID.
+    pub uuid: uuid::Uuid,
+    /// Its name.
+    pub name: &'a str,
+    /// `uname -r` of the traced kernel.
+    pub kernel_release: &'a str,
+    /// The trace clock beside real time, if known.
+    pub clock: Option<ClockPair>,
+}
+
+/// The TSDL `clock` block: `local_clock`, absolute when the pair of clocks is known.
+fn clock_block(clock: Option<ClockPair>) -> String {
+    let (offset, absolute, description) = match clock {
+        Some(pair) if pair.epoch_offset() >= 0 => (
+            pair.epoch_offset(),
+            "TRUE",
+            "local_clock() of the traced kernel; offset from its reading beside CLOCK_REALTIME",
+        ),
+        _ => (
+            0,
+            "FALSE",
+            "local_clock() of the traced kernel; its relation to real time is unknown",
+        ),
+    };
+    format!(
+        "clock {{\n\tname = \"local_clock\";\n\tdescription = \"{description}\";\n\
+         \tfreq = 1000000000;\n\tprecision = 1;\n\toffset_s = {};\n\toffset = {};\n\
+         \tabsolute = {absolute};\n}};\n\n",
+        offset / 1_000_000_000,
+        offset % 1_000_000_000
+    )
+}
+
+/// The TSDL enumeration of `prev_state` values, named by ftrace's letters.
+fn prev_state_enum(int_type: &str) -> String {
+    let labels: Vec<String> = sched::PREV_STATES
+        .iter()
+        .map(|(v, letters)| format!("{} = {v}", quote(letters)))
+        .collect();
+    format!("enum : {int_type} {{ {} }}", labels.join(", "))
+}
+
 /// The TSDL metadata of a trace of `catalog`'s markers.
-pub fn metadata(catalog: &Catalog, kernel_release: &str) -> String {
+pub fn metadata(catalog: &Catalog, info: &TraceInfo<'_>) -> String {
     let mut m = String::from("/* CTF 1.8 */\n\n");
     for (bits, name) in [(8, "8"), (16, "16"), (32, "32"), (64, "64")] {
         let _ = writeln!(
@@ -97,36 +149,28 @@ pub fn metadata(catalog: &Catalog, kernel_release: &str) -> String {
          := rtrace_char_t;\n\
          typealias integer { size = 8; align = 8; signed = false; base = 16; } \
          := rtrace_byte_t;\n\n\
-         trace {\n\
-         \tmajor = 1;\n\
-         \tminor = 8;\n\
-         \tbyte_order = le;\n\
-         \tpacket.header := struct {\n\
-         \t\tuint32_t magic;\n\
-         \t};\n\
-         };\n\n",
+         \n",
     );
     let _ = write!(
         m,
-        "env {{\n\ttracer_name = \"rtrace\";\n\tkernel_release = {};\n}};\n\n",
-        quote(kernel_release)
+        "trace {{\n\tmajor = 1;\n\tminor = 8;\n\tuuid = \"{}\";\n\tbyte_order = le;\n\
+         \tpacket.header := struct {{\n\t\tuint32_t magic;\n\t\tuint8_t uuid[16];\n\t}};\n}};\n\n",
+        info.uuid.hyphenated()
     );
+    let _ = write!(
+        m,
+        "env {{\n\ttracer_name = \"rtrace\";\n\ttrace_name = {};\n\tkernel_release = {};\n}};\n\n",
+        quote(info.name),
+        quote(info.kernel_release)
+    );
+    m.push_str(&clock_block(info.clock));
     m.push_str(
-        "clock {\n\
-         \tname = \"monotonic\";\n\
-         \tdescription = \"local_clock() of the traced kernel\";\n\
-         \tfreq = 1000000000;\n\
-         \tprecision = 1;\n\
-         \toffset_s = 0;\n\
-         \toffset = 0;\n\
-         \tabsolute = FALSE;\n\
-         };\n\n\
-         typealias integer { size = 64; align = 8; signed = false; \
-         map = clock.monotonic.value; } := uint64_clock_monotonic_t;\n\n\
+        "typealias integer { size = 64; align = 8; signed = false; \
+         map = clock.local_clock.value; } := uint64_clock_local_t;\n\n\
          stream {\n\
          \tpacket.context := struct {\n\
-         \t\tuint64_clock_monotonic_t timestamp_begin;\n\
-         \t\tuint64_clock_monotonic_t timestamp_end;\n\
+         \t\tuint64_clock_local_t timestamp_begin;\n\
+         \t\tuint64_clock_local_t timestamp_end;\n\
          \t\tuint64_t content_size;\n\
          \t\tuint64_t packet_size;\n\
          \t\tuint64_t events_discarded;\n\
@@ -134,10 +178,10 @@ pub fn metadata(catalog: &Catalog, kernel_release: &str) -> String {
          \t};\n\
          \tevent.header := struct {\n\
          \t\tuint16_t id;\n\
-         \t\tuint64_clock_monotonic_t timestamp;\n\
+         \t\tuint64_clock_local_t timestamp;\n\
          \t};\n\
          \tevent.context := struct {\n\
-         \t\tint32_t _pid;\n\
+         \t\tint32_t _tid;\n\
          \t};\n\
          };\n",
     );
@@ -158,6 +202,9 @@ pub fn metadata(catalog: &Catalog, kernel_release: &str) -> String {
                         m,
                         "\t\tuint16_t _{name}_length;\n\t\trtrace_byte_t _{name}[_{name}_length];"
                     ),
+                    ty if sched::is_prev_state(format, name) => {
+                        writeln!(m, "\t\t{} _{name};", prev_state_enum(int_type(ty)))
+                    }
                     ty => writeln!(m, "\t\t{} _{name};", int_type(ty)),
                 };
             }
@@ -175,7 +222,7 @@ fn write_event(out: &mut Vec<u8>, event: &Event<'_>, ts: u64) -> Result<()> {
     };
     out.extend(event.header.id.to_le_bytes());
     out.extend(ts.to_le_bytes());
-    out.extend(event.header.pid.to_le_bytes());
+    out.extend(event.tid().to_le_bytes());
     let fields = format.field_list();
     for (i, field) in fields.iter().enumerate() {
         let v = record::decode(&fields, payload, i)
@@ -223,24 +270,32 @@ impl Packet {
         }
     }
 
-    /// Appends the packet to `out`.
-    fn finish(&self, cpu: u32, out: &mut Vec<u8>) {
+    /// Writes the packet to `out`.
+    fn finish(&self, uuid: &uuid::Uuid, cpu: u32, out: &mut impl Write) -> std::io::Result<()> {
         let bits = ((PACKET_HEADER_LEN + self.events.len()) * 8) as u64;
-        out.extend(MAGIC.to_le_bytes());
-        out.extend(self.begin.to_le_bytes());
-        out.extend(self.end.to_le_bytes());
-        out.extend(bits.to_le_bytes());
-        out.extend(bits.to_le_bytes());
-        out.extend(self.discarded.to_le_bytes());
-        out.extend(cpu.to_le_bytes());
-        out.extend(&self.events);
+        let mut header = Vec::with_capacity(PACKET_HEADER_LEN);
+        header.extend(MAGIC.to_le_bytes());
+        header.extend(uuid.as_bytes());
+        header.extend(self.begin.to_le_bytes());
+        header.extend(self.end.to_le_bytes());
+        header.extend(bits.to_le_bytes());
+        header.extend(bits.to_le_bytes());
+        header.extend(self.discarded.to_le_bytes());
+        header.extend(cpu.to_le_bytes());
+        out.write_all(&header)?;
+        out.write_all(&self.events)
     }
 }
 
-/// The stream file of one CPU's events (in stream order). Timestamps never decrease in it: an
-/// event earlier than the one before it gets that one's timestamp.
-pub fn stream(cpu: u32, events: &[Event<'_>]) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
+/// Writes the stream of one CPU's events (in stream order, at least one) to `out`, packet by
+/// packet. Timestamps never decrease in it: an event earlier than the one before it gets that
+/// one's timestamp.
+pub fn stream(
+    uuid: &uuid::Uuid,
+    cpu: u32,
+    events: &[Event<'_>],
+    out: &mut impl Write,
+) -> Result<()> {
     let mut last = events.first().map_or(0, |e| e.header.ts);
     let mut packet = Packet::new(last, 0);
     let mut discarded = 0u64;
@@ -250,7 +305,7 @@ pub fn stream(cpu: u32, events: &[Event<'_>]) -> Result<Vec<u8>> {
         last = ts;
         match event.kind {
             Kind::Lost(count) => {
-                packet.finish(cpu, &mut out);
+                packet.finish(uuid, cpu, out)?;
                 discarded = discarded.saturating_add(count);
                 packet = Packet::new(ts, discarded);
             }
@@ -259,7 +314,7 @@ pub fn stream(cpu: u32, events: &[Event<'_>]) -> Result<Vec<u8>> {
                 write_event(&mut buf, event, ts)?;
                 let full = PACKET_HEADER_LEN + packet.events.len() + buf.len() > PACKET_MAX;
                 if full && !packet.events.is_empty() {
-                    packet.finish(cpu, &mut out);
+                    packet.finish(uuid, cpu, out)?;
                     packet = Packet::new(ts, discarded);
                 }
                 packet.events.extend(&buf);
@@ -267,8 +322,8 @@ pub fn stream(cpu: u32, events: &[Event<'_>]) -> Result<Vec<u8>> {
             }
         }
     }
-    packet.finish(cpu, &mut out);
-    Ok(out)
+    packet.finish(uuid, cpu, out)?;
+    Ok(())
 }
 
 /// Writes the CTF export of the recording in `dir` to the new directory `out`.
@@ -283,12 +338,26 @@ pub fn run(dir: &Path, out: &Path) -> Result<()> {
         let path = out.join(name);
         fs::write(&path, bytes).map_err(|e| ToolError::output(&path, e).into())
     };
-    write(
-        "metadata",
-        metadata(&rec.catalog, &rec.meta.kernel_release).as_bytes(),
-    )?;
+    let info = TraceInfo {
+        uuid: rec.meta.trace_uuid(),
+        name: &Meta::trace_name(dir),
+        kernel_release: &rec.meta.kernel_release,
+        clock: rec.meta.clock,
+    };
+    write("metadata", metadata(&rec.catalog, &info).as_bytes())?;
     for (s, events) in rec.streams.iter().zip(&per_cpu) {
-        write(&format!("stream_{}", s.cpu), &stream(s.cpu, events)?)?;
+        if events.is_empty() {
+            continue;
+        }
+        let path = out.join(format!("stream_{}", s.cpu));
+        let file = File::create_new(&path).map_err(|e| ToolError::output(&path, e))?;
+        let mut w = BufWriter::new(file);
+        stream(&info.uuid, s.cpu, events, &mut w)
+            .and_then(|()| w.flush().map_err(Into::into))
+            .map_err(|e| match e.downcast::<std::io::Error>() {
+                Ok(io) => ToolError::output(&path, io).into(),
+                Err(e) => e,
+            })?;
     }
     Ok(())
 }

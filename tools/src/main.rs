@@ -9,12 +9,13 @@ mod decode;
 mod enable;
 mod error;
 mod formats;
+mod json;
 mod list;
 mod pattern;
-mod perfetto;
 mod record_cmd;
 mod recording;
 mod report;
+mod sched;
 mod stats;
 
 use std::io::{self, BufWriter};
@@ -148,7 +149,7 @@ fn run(cli: Cli) -> Result<()> {
             dir,
         } => match format {
             ExportFormat::Ctf => ctf::run(&dir, &output),
-            ExportFormat::Json => perfetto::run(&dir, &output),
+            ExportFormat::Json => json::run(&dir, &output),
         },
     }
 }

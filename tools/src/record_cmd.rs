@@ -160,6 +160,12 @@ pub fn run(fs: &Debugfs, opts: &Options) -> Result<()> {
         signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop))?;
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
+    // The trace clock beside real time, read together by the kernel, so that exports can give
+    // real dates; an older ring has no such file, and the exports then say the clock is unknown.
+    let clock = fs
+        .read("sinks/ring/clock")
+        .ok()
+        .and_then(|text| recording::ClockPair::parse(&text));
     let start_ns = unix_ns();
     let started = Instant::now();
     let counters: Vec<Arc<Counters>> = cpus.iter().map(|_| Arc::default()).collect();
@@ -245,6 +251,8 @@ pub fn run(fs: &Debugfs, opts: &Options) -> Result<()> {
         events: per_cpu.iter().map(|c| c.events).sum(),
         lost: per_cpu.iter().map(|c| c.lost).sum(),
         per_cpu,
+        clock,
+        uuid: Some(uuid::Uuid::new_v4().to_string()),
     };
     recording::write_meta(&opts.out, &meta)?;
     eprintln!(

@@ -39,6 +39,35 @@ pub fn cpu_file(cpu: u32) -> String {
     format!("cpu{cpu}.raw")
 }
 
+/// The trace clock (the kernel's `local_clock()`) and the wall clock (`CLOCK_REALTIME`), read
+/// together by the kernel (the ring's `clock` file) when the recording started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockPair {
+    /// Nanoseconds of the trace clock, the records' timestamps.
+    pub trace_ns: u64,
+    /// Nanoseconds since the Unix epoch at the same instant.
+    pub realtime_ns: u64,
+}
+
+impl ClockPair {
+    /// Parses the ring's `clock` file: `<trace_ns> <realtime_ns>`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut words = text.split_whitespace();
+        let pair = Self {
+            trace_ns: words.next()?.parse().ok()?,
+            realtime_ns: words.next()?.parse().ok()?,
+        };
+        words.next().is_none().then_some(pair)
+    }
+
+    /// The trace clock's reading at the Unix epoch: the offset that turns trace-clock times
+    /// into wall-clock times (negative when the trace clock is ahead, which it is not on a
+    /// machine whose clock is set).
+    pub fn epoch_offset(&self) -> i128 {
+        i128::from(self.realtime_ns) - i128::from(self.trace_ns)
+    }
+}
+
 /// Counts of one CPU's stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpuCounts {
@@ -83,6 +112,39 @@ pub struct Meta {
     /// Per CPU.
     #[serde(default)]
     pub per_cpu: Vec<CpuCounts>,
+    /// The clocks at the start, when the kernel gave them (`None`: the trace clock's relation to
+    /// real time is unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<ClockPair>,
+    /// The recording's UUID (`None` in recordings older than the field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+}
+
+impl Meta {
+    /// The recording's UUID: the recorded one, else one derived from what identifies the
+    /// recording (so that every export of it names the same trace).
+    pub fn trace_uuid(&self) -> uuid::Uuid {
+        if let Some(u) = self
+            .uuid
+            .as_deref()
+            .and_then(|u| uuid::Uuid::parse_str(u).ok())
+        {
+            return u;
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.start_unix_ns.to_le_bytes());
+        bytes[8..].copy_from_slice(&self.end_unix_ns.to_le_bytes());
+        uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    }
+
+    /// A name for the trace: the recording directory's name.
+    pub fn trace_name(dir: &Path) -> String {
+        match dir.file_name() {
+            Some(name) => name.to_string_lossy().into_owned(),
+            None => "rtrace".to_owned(),
+        }
+    }
 }
 
 /// What a record is.
@@ -108,6 +170,19 @@ pub struct Event<'a> {
     pub header: Header,
     /// What it is.
     pub kind: Kind<'a>,
+}
+
+impl Event<'_> {
+    /// The thread (kernel `pid`) that was running when the record was written.
+    pub fn tid(&self) -> i32 {
+        self.header.pid
+    }
+
+    /// Its thread group (the process, kernel `tgid`). The stream does not carry it yet: the
+    /// thread stands for its group until the context records bring it; every reader asks here.
+    pub fn tgid(&self) -> i32 {
+        self.header.pid
+    }
 }
 
 /// One CPU's stream file.
@@ -250,14 +325,10 @@ impl Recording {
         Ok(merge(self.all_cpu_events()?))
     }
 
-    /// The command name of `pid`: from `saved_cmdlines`, else `<idle>` for pid 0 and `<...>`
-    /// as ftrace writes.
+    /// The command name of `pid` as ftrace writes it: `<idle>` for pid 0 (every CPU's idle
+    /// task), else from `saved_cmdlines`, else `<...>`.
     pub fn comm(&self, pid: i32) -> &str {
-        match self.cmdlines.get(&pid) {
-            Some(comm) => comm,
-            None if pid == 0 => "<idle>",
-            None => "<...>",
-        }
+        crate::sched::task_name(pid, self.cmdlines.get(&pid).map(String::as_str))
     }
 }
 

@@ -27,20 +27,62 @@ fn line_text(b: &[u8]) -> String {
         .collect()
 }
 
+/// ftrace's text of `sched:sched_switch`'s `prev_state`, from the kernel's `TP_printk`
+/// (include/trace/events/sched.h): `__print_flags(state & (TASK_REPORT_MAX - 1))` with the
+/// letters S D T t X Z P I, `R` when no bit is set, then `+` if `TASK_REPORT_MAX` (0x100) is.
+fn ftrace_prev_state(name: &str, field: &str, v: &V) -> Option<String> {
+    if name != "sched:sched_switch" || field != "prev_state" {
+        return None;
+    }
+    let state = match v {
+        V::U(x) => *x,
+        V::I(x) => *x as u64,
+        _ => return None,
+    };
+    let names = [
+        (1, "S"),
+        (2, "D"),
+        (4, "T"),
+        (8, "t"),
+        (16, "X"),
+        (32, "Z"),
+        (64, "P"),
+        (128, "I"),
+    ];
+    let set: Vec<&str> = names
+        .iter()
+        .filter(|(bit, _)| state & 0xff & bit != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    let mut text = if set.is_empty() {
+        "R".to_owned()
+    } else {
+        set.join("|")
+    };
+    if state & 0x100 != 0 {
+        text.push('+');
+    }
+    Some(text)
+}
+
 /// The spec's text line of a record.
 fn expected_line(r: &Rec, cmdlines: &BTreeMap<i32, String>) -> String {
     let Some(name) = &r.name else {
         return format!("CPU:{} [LOST {} EVENTS]", r.cpu, r.lost);
     };
+    // ftrace names every CPU's idle task (pid 0, comm swapper/N) <idle>.
     let comm = match cmdlines.get(&r.pid) {
+        _ if r.pid == 0 => "<idle>".into(),
         Some(c) => line_text(c.as_bytes()),
-        None if r.pid == 0 => "<idle>".into(),
         None => "<...>".into(),
     };
     let fields: Vec<String> = r
         .fields
         .iter()
         .map(|(n, v)| {
+            if let Some(text) = ftrace_prev_state(name, n, v) {
+                return format!("{n}={text}");
+            }
             let v = match v {
                 V::U(x) => x.to_string(),
                 V::I(x) => x.to_string(),
@@ -88,6 +130,22 @@ fn expected_bt_line(r: &Rec) -> String {
     let name = r.name.as_ref().unwrap();
     let mut fields = Vec::new();
     for (n, v) in &r.fields {
+        if let Some(text) = ftrace_prev_state(name, n, v) {
+            // An enumeration: the label when the value has one.
+            let x = match v {
+                V::U(x) => x.to_string(),
+                V::I(x) => x.to_string(),
+                _ => unreachable!(),
+            };
+            let known = ["0", "1", "2", "4", "8", "16", "32", "64", "128", "256"];
+            let label = if known.contains(&x.as_str()) {
+                format!("\"{text}\"")
+            } else {
+                "<unknown>".to_owned()
+            };
+            fields.push(format!("{n} = ( {label} : container = {x} )"));
+            continue;
+        }
         match v {
             V::U(x) => fields.push(format!("{n} = {x}")),
             V::I(x) => fields.push(format!("{n} = {x}")),
@@ -112,7 +170,7 @@ fn expected_bt_line(r: &Rec) -> String {
             }
         }
     }
-    let mut line = format!("{name}: {{ cpu_id = {} }}, {{ pid = {} }}", r.cpu, r.pid);
+    let mut line = format!("{name}: {{ cpu_id = {} }}, {{ tid = {} }}", r.cpu, r.pid);
     if !fields.is_empty() {
         line.push_str(&format!(", {{ {} }}", fields.join(", ")));
     }
@@ -168,8 +226,16 @@ fn check_json(dir: &Path, out: &Path, merged: &[Rec]) {
     assert_eq!(instants.len(), merged.len());
     for (e, r) in instants.iter().zip(merged) {
         assert_eq!(e["s"], "t");
-        assert_eq!(e["pid"], r.pid);
-        assert_eq!(e["tid"], r.pid);
+        if r.name.is_some() {
+            // The thread, in its group (the thread itself until the stream carries tgids).
+            assert_eq!(e["pid"], r.pid);
+            assert_eq!(e["tid"], r.pid);
+        } else {
+            // A lost-events notice is on its CPU's track.
+            assert_eq!(e["pid"], 1 << 22);
+            assert_eq!(e["tid"], (1 << 22) + 1 + r.cpu);
+            assert_eq!(e["args"]["cpu"], r.cpu);
+        }
         let ts = e["ts"].as_f64().unwrap();
         assert_eq!((ts * 1000.0).round() as u64, r.ts, "{e}");
         match &r.name {
@@ -181,8 +247,16 @@ fn check_json(dir: &Path, out: &Path, merged: &[Rec]) {
                 assert_eq!(e["name"], name.as_str());
                 let args = e["args"].as_object().unwrap();
                 assert_eq!(args.len(), r.fields.len());
+                // In declaration order.
+                let names: Vec<&String> = args.keys().collect();
+                let declared: Vec<&String> = r.fields.iter().map(|(n, _)| n).collect();
+                assert_eq!(names, declared);
                 for (n, v) in &r.fields {
                     let got = &args[n];
+                    if let Some(text) = ftrace_prev_state(name, n, v) {
+                        assert_eq!(got.as_str(), Some(text.as_str()));
+                        continue;
+                    }
                     match v {
                         V::U(x) => assert_eq!(got.as_u64(), Some(*x)),
                         V::I(x) => assert_eq!(got.as_i64(), Some(*x)),
@@ -207,9 +281,29 @@ fn check_json(dir: &Path, out: &Path, merged: &[Rec]) {
         }
     }
     let pids: Vec<i32> = merged.iter().map(|r| r.pid).collect();
+    let cpus = cpus(dir);
     for m in events.iter().filter(|e| e["ph"] == "M") {
+        let (pid, tid) = (m["pid"].as_i64().unwrap(), m["tid"].as_i64().unwrap());
+        if pid == 1 << 22 {
+            let (what, name) = (&m["name"], &m["args"]["name"]);
+            if tid == pid {
+                assert_eq!(
+                    (what.as_str(), name.as_str()),
+                    (Some("process_name"), Some("CPUs"))
+                );
+            } else {
+                let cpu = (tid - pid - 1) as u32;
+                assert!(cpus.contains(&cpu));
+                assert_eq!(what, "thread_name");
+                assert_eq!(name.as_str(), Some(format!("CPU {cpu}").as_str()));
+            }
+            continue;
+        }
         assert_eq!(m["name"], "thread_name");
-        assert!(pids.contains(&(m["pid"].as_i64().unwrap() as i32)));
+        assert!(pids.contains(&(tid as i32)));
+        if tid == 0 {
+            assert_eq!(m["args"]["name"], "<idle>");
+        }
         assert!(m["args"]["name"].is_string());
     }
 }
@@ -304,17 +398,17 @@ fn synthetic_recording_reports_and_exports() {
     assert_eq!(
         report,
         "            bash-42      [000]     1.000000: sched:sched_switch: prev_comm=bash \
-         prev_pid=42 prev_state=1 next_comm=swapper/0 next_pid=0\n     kworker/1:0-7       \
+         prev_pid=42 prev_state=S next_comm=swapper/0 next_pid=0\n     kworker/1:0-7       \
          [001]     1.000000: sample:all_types: a=0 b=1 c=2 d=3 e=4 g=5 h=6 i=7 flag=0 \
          name=a much  path= data={}\n     kworker/1:0-7       [001]     1.000001: \
-         sched:sched_switch: prev_comm=kworker/1:0 prev_pid=7 prev_state=0 next_comm=my prog \
+         sched:sched_switch: prev_comm=kworker/1:0 prev_pid=7 prev_state=R next_comm=my prog \
          next_pid=1234\nCPU:1 [LOST 1 EVENTS]\nCPU:1 [LOST 2 EVENTS]\n          <idle>-0       \
          [000]     1.000002: sample:all_types: a=255 b=65535 c=4000000000 \
          d=18446744073709551615 e=-128 g=-2 h=-2147483648 i=-9223372036854775808 flag=1 \
          name=seven77 path=/usr/bin/env data={0a,ff}\nCPU:0 [LOST 3 EVENTS]\n     \
          kworker/1:0-7       [000]     2.500000: sample:empty: \n         my prog-1234    \
          [001]   123.000000: sched:sched_switch: prev_comm=my prog prev_pid=1234 \
-         prev_state=-1 next_comm=bash next_pid=42\n"
+         prev_state=S|D|T|t|X|Z|P|I+ next_comm=bash next_pid=42\n"
     );
 }
 
