@@ -12,6 +12,8 @@ mod formats;
 mod json;
 mod list;
 mod pattern;
+mod perfetto;
+mod perfetto_proto;
 mod record_cmd;
 mod recording;
 mod report;
@@ -46,6 +48,8 @@ enum ExportFormat {
     Ctf,
     /// Chrome/Perfetto trace-event JSON (ui.perfetto.dev, chrome://tracing).
     Json,
+    /// A Perfetto protobuf trace (ui.perfetto.dev): CPU tracks, thread states, processes.
+    Perfetto,
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,7 +104,7 @@ enum Command {
         /// The format.
         #[arg(long, value_enum)]
         format: ExportFormat,
-        /// The output: a new directory (ctf) or file (json).
+        /// The output: a new directory (ctf) or file (json, perfetto).
         #[arg(short, long)]
         output: PathBuf,
         /// The recording directory.
@@ -150,6 +154,7 @@ fn run(cli: Cli) -> Result<()> {
         } => match format {
             ExportFormat::Ctf => ctf::run(&dir, &output),
             ExportFormat::Json => json::run(&dir, &output),
+            ExportFormat::Perfetto => perfetto::run(&dir, &output),
         },
     }
 }

@@ -378,6 +378,140 @@ fn check_ctf(dir: &Path, out: &Path, per_cpu: &[Vec<Rec>]) {
     assert!(got.is_empty(), "events of unknown CPUs: {got:?}");
 }
 
+/// A field value as the Perfetto export carries it: text cut at a NUL (`None` when not UTF-8,
+/// which the export escapes), bool as 0/1, bytes as the text line writes them.
+fn perfetto_value(v: &V) -> Option<serde_json::Value> {
+    Some(match v {
+        V::U(x) => serde_json::json!(x),
+        V::I(x) => serde_json::json!(x),
+        V::Bool(b) => serde_json::json!(u8::from(*b)),
+        V::Text(t) => {
+            let end = t.iter().position(|&c| c == 0).unwrap_or(t.len());
+            serde_json::json!(std::str::from_utf8(&t[..end]).ok()?)
+        }
+        V::Bytes(b) => {
+            let hex: Vec<String> = b.iter().map(|c| format!("{c:02x}")).collect();
+            serde_json::json!(format!("{{{}}}", hex.join(",")))
+        }
+    })
+}
+
+/// Checks the Perfetto export, decoded with Perfetto's own schema: every event of each CPU in
+/// stream order with its time, pid and every field; the lost counts; threads and processes;
+/// the clock snapshot.
+fn check_perfetto(dir: &Path, out: &Path, per_cpu: &[Vec<Rec>]) {
+    ok(rtrace()
+        .args(["export", "--format", "perfetto", "-o"])
+        .arg(out)
+        .arg(dir));
+    let Some(python) = perfetto_python() else {
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/perfetto_decode.py");
+    let text = ok(Command::new(python).arg(script).arg(out));
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let of = |kind: &str| -> Vec<&serde_json::Value> {
+        lines.iter().filter(|l| l["kind"] == kind).collect()
+    };
+    let meta: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap();
+    let cpus = cpus(dir);
+    let mut seen_pids = std::collections::BTreeSet::new();
+    for (cpu, recs) in cpus.iter().zip(per_cpu) {
+        let got: Vec<&serde_json::Value> = of("event")
+            .into_iter()
+            .filter(|e| e["cpu"] == *cpu)
+            .collect();
+        let expected: Vec<&Rec> = recs.iter().filter(|r| r.name.is_some()).collect();
+        assert_eq!(got.len(), expected.len(), "CPU {cpu} of {}", dir.display());
+        for (e, r) in got.iter().zip(&expected) {
+            let what = format!("CPU {cpu} of {}: {e} for {r:?}", dir.display());
+            assert_eq!(e["ts"], r.ts, "{what}");
+            assert_eq!(e["pid"], r.pid, "{what}");
+            assert_eq!(e["name"], r.name.as_deref().unwrap(), "{what}");
+            seen_pids.insert(r.pid);
+            let fields = e["fields"].as_object().unwrap();
+            for (n, v) in &r.fields {
+                if let Some(v) = perfetto_value(v) {
+                    assert_eq!(fields.get(n), Some(&v), "{n}: {what}");
+                }
+            }
+            // Nothing else, but the exiting task's thread group (its pid until the stream
+            // carries tgids).
+            for n in fields.keys() {
+                if !r.fields.iter().any(|(m, _)| m == n) {
+                    assert_eq!(
+                        (n.as_str(), &fields[n]),
+                        ("tgid", &serde_json::json!(r.pid))
+                    );
+                }
+            }
+        }
+        let lost: u64 = recs.iter().map(|r| r.lost).sum();
+        let end = of("stats")
+            .into_iter()
+            .find(|s| s["phase"] == "END_OF_TRACE" && s["cpu"] == *cpu)
+            .unwrap_or_else(|| panic!("no end stats for CPU {cpu}"));
+        assert_eq!(end["overrun"], lost, "CPU {cpu}");
+        assert_eq!(end["entries"], expected.len(), "CPU {cpu}");
+        let notices = recs.iter().filter(|r| r.name.is_none()).count();
+        let marked = of("lost_bundle")
+            .iter()
+            .filter(|b| b["cpu"] == *cpu)
+            .count();
+        assert!(
+            marked <= notices && (marked > 0) == (notices > 0),
+            "CPU {cpu}"
+        );
+    }
+    // Every thread that ran (but the idle task), named from saved_cmdlines, in its group.
+    let cmdlines: BTreeMap<i64, String> = fs::read_to_string(dir.join("saved_cmdlines"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let (p, c) = l.trim_start().split_once(' ')?;
+            Some((p.parse().ok()?, c.trim_end().to_owned()))
+        })
+        .collect();
+    let threads = of("thread");
+    let tids: Vec<i64> = threads.iter().map(|t| t["tid"].as_i64().unwrap()).collect();
+    let expected_tids: Vec<i64> = seen_pids
+        .iter()
+        .filter(|&&p| p > 0)
+        .map(|&p| i64::from(p))
+        .collect();
+    assert_eq!(tids, expected_tids);
+    for t in &threads {
+        let tid = t["tid"].as_i64().unwrap();
+        assert_eq!(t["tgid"], tid);
+        assert_eq!(t["name"], cmdlines.get(&tid).map_or("", String::as_str));
+        assert!(of("process").iter().any(|p| p["pid"] == tid));
+    }
+    // The clocks, when the recording has them.
+    let clocks = of("clock");
+    match meta.get("clock") {
+        Some(c) => {
+            assert_eq!(clocks.len(), 2);
+            assert_eq!(
+                (&clocks[0]["id"], &clocks[0]["ts"]),
+                (&6.into(), &c["trace_ns"])
+            );
+            assert_eq!(
+                (&clocks[1]["id"], &clocks[1]["ts"]),
+                (&1.into(), &c["realtime_ns"])
+            );
+        }
+        None => assert!(clocks.is_empty()),
+    }
+    let system = of("system");
+    assert_eq!(system.len(), 1);
+    assert_eq!(system[0]["sysname"], "Linux");
+    assert_eq!(of("uuid").len(), 1);
+}
+
 /// Every check of one recording directory; returns the report text.
 fn check_recording(dir: &Path, scratch: &Path) -> String {
     let per_cpu = read_recording(dir);
@@ -385,6 +519,7 @@ fn check_recording(dir: &Path, scratch: &Path) -> String {
     let report = check_report(dir, &merged);
     check_json(dir, &scratch.join("trace.json"), &merged);
     check_ctf(dir, &scratch.join("ctf"), &per_cpu);
+    check_perfetto(dir, &scratch.join("trace.pftrace"), &per_cpu);
     report
 }
 
@@ -523,4 +658,47 @@ fn recordings_in_tests_data() {
             assert_eq!(report, expected, "{}", dir.display());
         }
     }
+}
+
+#[test]
+fn real_clock_and_uuid_in_the_exports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("dated");
+    let (streams, cmdlines) = synthetic_streams();
+    write_recording(&dir, &markers(), cmdlines, &streams);
+    // The synthetic records are at 1 s to 123 s of the trace clock; the kernel read trace clock
+    // 0.5 s beside 2026-12-01 12:00:00 UTC.
+    let realtime_ns: u64 = 1_796_126_400_000_000_000;
+    let uuid = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap();
+    meta["clock"] = serde_json::json!({ "trace_ns": 500_000_000u64, "realtime_ns": realtime_ns });
+    meta["uuid"] = serde_json::json!(uuid);
+    fs::write(dir.join("meta.json"), meta.to_string()).unwrap();
+    let per_cpu = read_recording(&dir);
+    check_recording(&dir, tmp.path());
+
+    let ctf = tmp.path().join("ctf");
+    let metadata = fs::read_to_string(ctf.join("metadata")).unwrap();
+    assert!(
+        metadata.contains(&format!("uuid = \"{uuid}\";")),
+        "{metadata}"
+    );
+    assert!(metadata.contains("name = \"local_clock\";"));
+    assert!(metadata.contains("offset_s = 1796126399;\n\toffset = 500000000;"));
+    assert!(metadata.contains("absolute = TRUE;"));
+    assert!(metadata.contains("trace_name = \"dated\";"));
+    if let Some(bt) = babeltrace2() {
+        let o = run(Command::new(bt)
+            .args(["--clock-date", "--clock-gmt", "--no-delta"])
+            .arg(&ctf));
+        assert!(o.status.success(), "{}", stderr(&o));
+        // The first record, at 1.0000005 s of the trace clock: 0.5000005 s after the pair.
+        let first = stdout(&o).lines().next().unwrap().to_owned();
+        assert!(
+            first.starts_with("[2026-12-01 12:00:00.500000500] "),
+            "{first}"
+        );
+    }
+    assert_eq!(per_cpu.len(), 2);
 }

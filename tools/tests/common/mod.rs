@@ -411,3 +411,27 @@ pub fn babeltrace2() -> Option<PathBuf> {
     );
     found
 }
+
+/// A Python that has Perfetto's schema (the `perfetto` and `protobuf` packages), or `None`
+/// when RTRACE_NO_PERFETTO is set; one without it fails.
+pub fn perfetto_python() -> Option<PathBuf> {
+    if std::env::var_os("RTRACE_NO_PERFETTO").is_some() {
+        return None;
+    }
+    let python = PathBuf::from(std::env::var_os("RTRACE_PYTHON").unwrap_or("python3".into()));
+    let found = Command::new(&python)
+        .args([
+            "-c",
+            "import perfetto.protos.perfetto.trace.perfetto_trace_pb2",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "{} cannot import Perfetto's schema: `pip install perfetto protobuf` (scripts/bootstrap \
+         does), point RTRACE_PYTHON at a Python that has them, or set RTRACE_NO_PERFETTO=1 to \
+         skip the Perfetto checks",
+        python.display()
+    );
+    Some(python)
+}
