@@ -47,6 +47,18 @@ pub fn enable(fs: &Debugfs, sink: &str, filter: Option<&str>, patterns: &[String
     Ok(())
 }
 
+/// Clears the filters of the markers of `patterns` (writes `0` to each `filter`).
+pub fn clear_filters(fs: &Debugfs, patterns: &[String]) -> Result<()> {
+    let markers = fs.read_lines("available_markers")?;
+    for p in patterns {
+        for m in pattern::expand(p, &markers)? {
+            let (sub, event) = m.split_once(':').unwrap_or((m, ""));
+            fs.write(&format!("markers/{sub}/{event}/filter"), "0")?;
+        }
+    }
+    Ok(())
+}
+
 /// Disconnects `sink` from the markers of `patterns`.
 pub fn disable(fs: &Debugfs, sink: &str, patterns: &[String]) -> Result<()> {
     let matched = resolve(fs, sink, patterns)?;

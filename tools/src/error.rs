@@ -22,8 +22,10 @@ pub enum ToolError {
     NotMounted(PathBuf),
     /// An rtrace file or directory that a module creates is missing.
     #[error(
-        "{path} does not exist: {module} is not loaded; load the rtrace modules with \
-         `insmod rtrace_tracepoint.ko rtrace_marker.ko rtrace_ring.ko`"
+        "{path} does not exist: {module} is not loaded; load the rtrace modules one file per \
+         insmod, in this order: `insmod rtrace_tracepoint.ko && insmod rtrace_marker.ko && \
+         insmod rtrace_ring.ko` (and `insmod rtrace_bridge.ko` for the kernel's sched:* and \
+         irq:* events)"
     )]
     NotLoaded {
         /// The missing file.

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `rtrace record`: streams every CPU's `trace_pipe_raw` into a recording directory until
-//! SIGINT/SIGTERM or the duration, then drains what is left and writes `meta.json`.
+//! `rtrace record`: sets the ring up (buffer size, mode, emptied), connects it to the markers
+//! asked for (with a filter), streams every CPU's `trace_pipe_raw` into a recording directory
+//! while a command runs, until SIGINT/SIGTERM or the duration, then drains what is left and
+//! writes `meta.json`. `rtrace snapshot` is the same reading without the set-up: it takes what
+//! the buffers hold now (a flight recorder in overwrite mode) and stops.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, IsTerminal, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -32,14 +36,26 @@ const POLL_TIMEOUT: Timespec = Timespec {
 };
 
 /// What to record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// The recording directory to create.
     pub out: PathBuf,
-    /// Stop after this long (else at SIGINT/SIGTERM).
+    /// Stop after this long (else at SIGINT/SIGTERM, or when the command exits).
     pub duration: Option<Duration>,
     /// Patterns to connect to the ring first, and disconnect at the end.
     pub patterns: Vec<String>,
+    /// A filter for the matched markers, cleared at the end.
+    pub filter: Option<String>,
+    /// A new size of each CPU's buffer, in KiB.
+    pub buffer_size_kb: Option<u32>,
+    /// The ring's mode: overwrite (`true`) or discard (`false`); unchanged if `None`.
+    pub overwrite: Option<bool>,
+    /// Keep what the buffers hold (else they are emptied first).
+    pub keep: bool,
+    /// Take what the buffers hold and stop (`rtrace snapshot`): no set-up, no connection.
+    pub snapshot: bool,
+    /// A command to run while recording; the recording stops when it exits.
+    pub command: Vec<String>,
 }
 
 /// Counts of one CPU's stream, updated by its reader.
@@ -111,6 +127,18 @@ fn read_cpu(src: &Path, dst: &Path, stop: &AtomicBool, counters: &Counters) -> R
     Ok(())
 }
 
+/// Undoes the connections (and the filter) of `opts`.
+fn disconnect(fs: &Debugfs, opts: &Options) -> Result<()> {
+    if opts.patterns.is_empty() {
+        return Ok(());
+    }
+    let disabled = enable::disable(fs, "ring", &opts.patterns);
+    if opts.filter.is_some() {
+        enable::clear_filters(fs, &opts.patterns)?;
+    }
+    disabled
+}
+
 /// Nanoseconds since the Unix epoch.
 fn unix_ns() -> u64 {
     SystemTime::now()
@@ -121,6 +149,46 @@ fn unix_ns() -> u64 {
 /// Sums a field of every CPU's counters.
 fn total(counters: &[Arc<Counters>], f: fn(&Counters) -> &AtomicU64) -> u64 {
     counters.iter().map(|c| f(c).load(Ordering::Relaxed)).sum()
+}
+
+/// Sets the ring up before a recording: size (which also empties it), mode, emptied.
+fn set_up(fs: &Debugfs, opts: &Options) -> Result<()> {
+    if let Some(kb) = opts.buffer_size_kb {
+        fs.write("sinks/ring/buffer_size_kb", &kb.to_string())?;
+    }
+    if let Some(overwrite) = opts.overwrite {
+        fs.write("sinks/ring/overwrite", if overwrite { "1" } else { "0" })?;
+    }
+    if !opts.keep && opts.buffer_size_kb.is_none() {
+        fs.write("sinks/ring/reset", "1")?;
+    }
+    Ok(())
+}
+
+/// Starts the command of `opts`, if any.
+fn spawn(command: &[String]) -> Result<Option<Child>> {
+    let Some((program, args)) = command.split_first() else {
+        return Ok(None);
+    };
+    let child = Command::new(program)
+        .args(args)
+        .spawn()
+        .with_context(|| format!("cannot run {program:?}"))?;
+    Ok(Some(child))
+}
+
+/// Ends the command when the recording stopped before it (duration, signal): SIGTERM, then
+/// waits for it.
+fn end(child: Option<Child>) -> Option<ExitStatus> {
+    let mut child = child?;
+    if let Ok(Some(status)) = child.try_wait() {
+        return Some(status);
+    }
+    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        // Best effort: the command may have exited meanwhile.
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+    child.wait().ok()
 }
 
 /// Records as `opts` says.
@@ -137,8 +205,11 @@ pub fn run(fs: &Debugfs, opts: &Options) -> Result<()> {
     if opts.out.exists() {
         return Err(ToolError::OutputExists(opts.out.clone()).into());
     }
+    if !opts.snapshot {
+        set_up(fs, opts)?;
+    }
     if !opts.patterns.is_empty() {
-        enable::enable(fs, "ring", None, &opts.patterns)?;
+        enable::enable(fs, "ring", opts.filter.as_deref(), &opts.patterns)?;
     }
     let markers_dir = opts.out.join(recording::MARKERS);
     let created = recording::create_output_dir(&opts.out).and_then(|()| {
@@ -147,14 +218,13 @@ pub fn run(fs: &Debugfs, opts: &Options) -> Result<()> {
             .map_err(|e| ToolError::output(&markers_dir, e).into())
     });
     if let Err(e) = created {
-        if !opts.patterns.is_empty() {
-            // Best effort: the error to report is the output's.
-            let _ = enable::disable(fs, "ring", &opts.patterns);
-        }
+        // Best effort: the error to report is the output's.
+        let _ = disconnect(fs, opts);
         return Err(e);
     }
 
-    let stop = Arc::new(AtomicBool::new(false));
+    // A snapshot reads what is there and stops.
+    let stop = Arc::new(AtomicBool::new(opts.snapshot));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         // A second signal while stopping ends the process at once.
         signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop))?;
@@ -180,11 +250,30 @@ pub fn run(fs: &Debugfs, opts: &Options) -> Result<()> {
         })
         .collect();
 
-    let live = io::stderr().is_terminal();
+    let mut child = match spawn(&opts.command) {
+        Ok(child) => child,
+        Err(e) => {
+            stop.store(true, Ordering::Relaxed);
+            for r in readers {
+                let _ = r.join();
+            }
+            let _ = disconnect(fs, opts);
+            return Err(e);
+        }
+    };
+    let mut status = None;
+    let live = io::stderr().is_terminal() && !opts.snapshot;
     let mut last_line = Instant::now();
     while !stop.load(Ordering::Relaxed) && !readers.iter().any(|r| r.is_finished()) {
         if opts.duration.is_some_and(|d| started.elapsed() >= d) {
             break;
+        }
+        if let Some(c) = child.as_mut() {
+            if let Ok(Some(s)) = c.try_wait() {
+                status = Some(s);
+                child = None;
+                break;
+            }
         }
         thread::sleep(Duration::from_millis(50));
         if live && last_line.elapsed() >= Duration::from_secs(1) {
@@ -200,11 +289,8 @@ pub fn run(fs: &Debugfs, opts: &Options) -> Result<()> {
     if live {
         eprint!("\r\x1b[K");
     }
-    let disabled = if opts.patterns.is_empty() {
-        Ok(())
-    } else {
-        enable::disable(fs, "ring", &opts.patterns)
-    };
+    let status = status.or_else(|| end(child));
+    let disabled = disconnect(fs, opts);
     stop.store(true, Ordering::Relaxed);
     let mut first_err = None;
     for r in readers {
@@ -255,8 +341,12 @@ pub fn run(fs: &Debugfs, opts: &Options) -> Result<()> {
         uuid: Some(uuid::Uuid::new_v4().to_string()),
     };
     recording::write_meta(&opts.out, &meta)?;
+    if let Some(status) = status {
+        eprintln!("{}: {status}", opts.command[0]);
+    }
     eprintln!(
-        "recorded {} events, {} lost, on {} CPUs in {:.1} s into {}",
+        "{} {} events, {} lost, on {} CPUs in {:.1} s into {}",
+        if opts.snapshot { "took" } else { "recorded" },
         meta.events,
         meta.lost,
         cpus.len(),

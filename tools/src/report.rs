@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `rtrace report DIR`: a recording as the tracer's text lines, merged across CPUs by time.
+//! `rtrace report DIR`: a recording as the tracer's text lines, merged across CPUs by time,
+//! optionally only some CPUs and markers, with nanoseconds; or (`--stat`) the count of records
+//! of each marker and of lost records on each CPU.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -12,8 +15,42 @@ use rtrace::record;
 use rtrace::text;
 
 use crate::formats::MarkerFormat;
+use crate::pattern;
 use crate::recording::{Event, Kind, Recording};
 use crate::sched;
+
+/// What to report.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Timestamps with nanoseconds (`%5llu.%09llu`) instead of microseconds.
+    pub ns: bool,
+    /// Only these CPUs (all if empty).
+    pub cpus: Vec<u32>,
+    /// Only the markers matching one of these `subsystem:event` globs (all if empty); lost
+    /// notices are kept.
+    pub events: Vec<String>,
+    /// Counts instead of lines.
+    pub stat: bool,
+}
+
+impl Options {
+    /// Whether `event` is reported.
+    fn selects(&self, event: &Event<'_>) -> bool {
+        if !self.cpus.is_empty() && !self.cpus.contains(&event.cpu) {
+            return false;
+        }
+        match event.kind {
+            Kind::Lost(_) => true,
+            Kind::Marker { format, .. } => {
+                self.events.is_empty()
+                    || self
+                        .events
+                        .iter()
+                        .any(|p| pattern::glob_match(p, &format.name()))
+            }
+        }
+    }
+}
 
 /// Writes the fields of a record of `format` as `f1=v1 f2=v2 ...`, as the library's
 /// [`text::write_fields`] does, except that a field ftrace shows symbolically (`prev_state`) is
@@ -37,20 +74,26 @@ pub fn write_fields(out: &mut String, format: &MarkerFormat, payload: &[u8]) -> 
     Ok(())
 }
 
-/// The text line of `event` (without the newline).
-pub fn line(rec: &Recording, event: &Event<'_>) -> Result<String> {
+/// The text line of `event` (without the newline), its time with nanoseconds if `ns`, the
+/// task's name from `cmdlines`.
+pub fn line(cmdlines: &BTreeMap<i32, String>, event: &Event<'_>, ns: bool) -> Result<String> {
     let mut line = String::new();
     let h = event.header;
     match event.kind {
         Kind::Lost(count) => text::write_lost(&mut line, event.cpu, count)?,
         Kind::Marker { format, payload } => {
-            text::write_line_prefix(
-                &mut line,
-                rec.comm(event.tid()).as_bytes(),
-                event.tid(),
-                event.cpu,
-                h.ts,
-            )?;
+            let tid = event.tid();
+            let comm = sched::task_name(tid, cmdlines.get(&tid).map(String::as_str)).as_bytes();
+            if ns {
+                // The prefix with the microseconds, then the nanoseconds in their place.
+                text::write_line_prefix(&mut line, comm, event.tid(), event.cpu, 0)?;
+                let at = line.len() - "    0.000000: ".len();
+                line.truncate(at);
+                let (sec, nsec) = (h.ts / 1_000_000_000, h.ts % 1_000_000_000);
+                write!(line, "{sec:5}.{nsec:09}: ")?;
+            } else {
+                text::write_line_prefix(&mut line, comm, event.tid(), event.cpu, h.ts)?;
+            }
             line.push_str(&format.name());
             line.push_str(": ");
             write_fields(&mut line, format, payload)?;
@@ -59,11 +102,56 @@ pub fn line(rec: &Recording, event: &Event<'_>) -> Result<String> {
     Ok(line)
 }
 
+/// Writes the counts of `events`: records per marker (by name), then events and lost records
+/// per CPU, then the totals.
+fn write_stat(rec: &Recording, events: &[Event<'_>], out: &mut impl Write) -> Result<()> {
+    let mut by_marker = BTreeMap::<String, u64>::new();
+    let mut by_cpu = BTreeMap::<u32, (u64, u64)>::new();
+    for s in &rec.streams {
+        by_cpu.insert(s.cpu, (0, 0));
+    }
+    for e in events {
+        let cpu = by_cpu.entry(e.cpu).or_default();
+        match e.kind {
+            Kind::Lost(count) => cpu.1 += count,
+            Kind::Marker { format, .. } => {
+                cpu.0 += 1;
+                *by_marker.entry(format.name()).or_default() += 1;
+            }
+        }
+    }
+    writeln!(out, "{:<40} {:>12}", "EVENT", "COUNT")?;
+    for (name, count) in &by_marker {
+        writeln!(out, "{name:<40} {count:>12}")?;
+    }
+    writeln!(out, "\n{:<6} {:>12} {:>12}", "CPU", "EVENTS", "LOST")?;
+    for (cpu, (n, lost)) in &by_cpu {
+        writeln!(out, "{cpu:<6} {n:>12} {lost:>12}")?;
+    }
+    let (n, lost) = by_cpu
+        .values()
+        .fold((0, 0), |(a, b), (n, l)| (a + n, b + l));
+    writeln!(out, "{:<6} {n:>12} {lost:>12}", "total")?;
+    Ok(())
+}
+
 /// Writes the report of the recording in `dir` to `out`.
-pub fn run(dir: &Path, out: &mut impl Write) -> Result<()> {
+pub fn run(dir: &Path, opts: &Options, out: &mut impl Write) -> Result<()> {
     let rec = Recording::open(dir)?;
-    for event in rec.merged()? {
-        writeln!(out, "{}", line(&rec, &event)?)?;
+    for p in &opts.events {
+        pattern::check(p)?;
+    }
+    let events: Vec<Event<'_>> = rec
+        .merged()?
+        .into_iter()
+        .filter(|e| opts.selects(e))
+        .collect();
+    if opts.stat {
+        write_stat(&rec, &events, out)?;
+    } else {
+        for event in &events {
+            writeln!(out, "{}", line(&rec.cmdlines, event, opts.ns)?)?;
+        }
     }
     out.flush()?;
     Ok(())

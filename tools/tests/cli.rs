@@ -47,6 +47,13 @@ fn fake_debugfs(root: &Path) {
     )
     .unwrap();
     fs::write(ring.join("saved_cmdlines"), cmdlines).unwrap();
+    for (file, text) in [
+        ("buffer_size_kb", "1024\n"),
+        ("overwrite", "0\n"),
+        ("reset", ""),
+    ] {
+        fs::write(ring.join(file), text).unwrap();
+    }
     fs::create_dir_all(rt.join("sinks/stats")).unwrap();
     fs::write(rt.join("sinks/stats/counts"), "sched:sched_switch 3\n").unwrap();
 }
@@ -213,7 +220,9 @@ fn debugfs_not_mounted() {
 fn modules_not_loaded() {
     let tmp = tempfile::tempdir().unwrap();
     fs::create_dir(tmp.path().join("tracing")).unwrap();
-    let insmod = "insmod rtrace_tracepoint.ko rtrace_marker.ko rtrace_ring.ko";
+    // One file per insmod (insmod loads one module), in dependency order.
+    let insmod =
+        "`insmod rtrace_tracepoint.ko && insmod rtrace_marker.ko && insmod rtrace_ring.ko`";
     fails(
         run(with_root(tmp.path()).arg("list")),
         4,
@@ -425,4 +434,234 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     let o = run(rtrace().args(["export", "--format", "pdf", "-o", "x", "y"]));
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn record_sets_the_ring_up_and_runs_a_command() {
+    let (tmp, root) = setup();
+    let ring = root.join("rtrace/sinks/ring");
+    let filter = root.join("rtrace/markers/sched/sched_switch/filter");
+    let out = tmp.path().join("rec");
+    let seen = tmp.path().join("seen");
+    // The command sees the filter and the connection in place; the recording stops when it
+    // exits (no --duration, no signal).
+    let script = format!(
+        "cat {} > {}; echo >> {}; cat {} >> {}",
+        filter.display(),
+        seen.display(),
+        seen.display(),
+        root.join("rtrace/set_event").display(),
+        seen.display()
+    );
+    let o = run(with_root(&root)
+        .args(["record", "-e", "sched:*", "--filter", "prev_pid == 42"])
+        .args(["--buffer-size", "4096", "--overwrite", "-o"])
+        .arg(&out)
+        .args(["--", "sh", "-c", &script]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("sh: exit status: 0"), "{}", stderr(&o));
+    assert_eq!(
+        fs::read_to_string(&seen).unwrap(),
+        "prev_pid == 42\nring:sched:*"
+    );
+    assert_eq!(
+        fs::read_to_string(ring.join("buffer_size_kb")).unwrap(),
+        "4096\n"
+    );
+    assert_eq!(fs::read_to_string(ring.join("overwrite")).unwrap(), "1\n");
+    // A resize empties the buffers: no reset.
+    assert_eq!(fs::read_to_string(ring.join("reset")).unwrap(), "");
+    // Disconnected, and the filter cleared ("0" written over it).
+    assert_eq!(
+        fs::read_to_string(root.join("rtrace/set_event")).unwrap(),
+        "!ring:sched:*"
+    );
+    assert!(fs::read_to_string(&filter).unwrap().starts_with("0rev_pid"));
+    assert!(out.join("meta.json").is_file());
+
+    // Without a size, the buffers are emptied first, unless --keep.
+    let o = run(with_root(&root)
+        .args(["record", "-o"])
+        .arg(tmp.path().join("rec2"))
+        .args(["--", "true"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(ring.join("reset")).unwrap(), "1");
+    assert_eq!(fs::read_to_string(ring.join("overwrite")).unwrap(), "0\n");
+    fs::write(ring.join("reset"), "").unwrap();
+    let o = run(with_root(&root)
+        .args(["record", "--keep", "-o"])
+        .arg(tmp.path().join("rec3"))
+        .args(["--", "true"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(ring.join("reset")).unwrap(), "");
+
+    // A command that cannot run: an error, nothing left connected.
+    fs::write(root.join("rtrace/set_event"), "").unwrap();
+    fails(
+        run(with_root(&root)
+            .args(["record", "-e", "sched:*", "-o"])
+            .arg(tmp.path().join("rec4"))
+            .args(["--", "/nonexistent/cmd"])),
+        1,
+        &["cannot run \"/nonexistent/cmd\""],
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("rtrace/set_event")).unwrap(),
+        "!ring:sched:*"
+    );
+}
+
+#[test]
+fn snapshot_takes_the_buffers_and_stops() {
+    let (tmp, root) = setup();
+    let out = tmp.path().join("snap");
+    let o = run(with_root(&root).args(["snapshot", "-o"]).arg(&out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("took 6 events, 6 lost, on 2 CPUs"),
+        "{}",
+        stderr(&o)
+    );
+    let (streams, _) = synthetic_streams();
+    for (cpu, s) in streams.iter().enumerate() {
+        assert_eq!(&fs::read(out.join(format!("cpu{cpu}.raw"))).unwrap(), s);
+    }
+    // Nothing connected, nothing emptied.
+    assert_eq!(
+        fs::read_to_string(root.join("rtrace/set_event")).unwrap(),
+        ""
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("rtrace/sinks/ring/reset")).unwrap(),
+        ""
+    );
+}
+
+#[test]
+fn stream_prints_what_comes() {
+    let (tmp, root) = setup();
+    let o = run(with_root(&root).args(["stream", "-d", "0.5", "-e", "sched:*"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Each CPU's lines in order; the same lines as the report of the same records.
+    let reference = tmp.path().join("reference");
+    let (streams, cmdlines) = synthetic_streams();
+    write_recording(&reference, &markers(), cmdlines, &streams);
+    let report = ok(rtrace().arg("report").arg(&reference));
+    let text = stdout(&o);
+    let mut got: Vec<&str> = text.lines().collect();
+    let mut want: Vec<&str> = report.lines().collect();
+    for cpu in ["[000]", "[001]"] {
+        let of = |lines: &[&str]| -> Vec<String> {
+            lines
+                .iter()
+                .filter(|l| l.contains(cpu))
+                .map(|l| l.to_string())
+                .collect()
+        };
+        assert_eq!(of(&got), of(&want), "{cpu}");
+    }
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    assert_eq!(
+        fs::read_to_string(root.join("rtrace/set_event")).unwrap(),
+        "!ring:sched:*"
+    );
+}
+
+#[test]
+fn report_selects_and_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rec");
+    let (streams, cmdlines) = synthetic_streams();
+    write_recording(&dir, &markers(), cmdlines, &streams);
+    let all = ok(rtrace().arg("report").arg(&dir));
+    // --cpu: that CPU's lines, lost notices included.
+    let cpu1 = ok(rtrace().args(["report", "--cpu", "1"]).arg(&dir));
+    let expected: String = all
+        .lines()
+        .filter(|l| l.contains("[001]") || l.starts_with("CPU:1 "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(cpu1, expected);
+    // -e: those markers' lines, and every lost notice.
+    let sample = ok(rtrace().args(["report", "-e", "sample:*"]).arg(&dir));
+    let expected: String = all
+        .lines()
+        .filter(|l| l.contains(": sample:") || l.starts_with("CPU:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(sample, expected);
+    // --ns: nanoseconds in the time column.
+    let ns = ok(rtrace().args(["report", "--ns", "-e", "sched:*"]).arg(&dir));
+    assert!(
+        ns.starts_with("            bash-42      [000]     1.000000500: sched:sched_switch: "),
+        "{ns}"
+    );
+    assert!(
+        ns.contains("[001]     1.000001000: sched:sched_switch:"),
+        "{ns}"
+    );
+    // --stat: records per marker, events and lost per CPU.
+    assert_eq!(
+        ok(rtrace().args(["report", "--stat"]).arg(&dir)),
+        format!(
+            "{:<40} {:>12}\n{:<40} {:>12}\n{:<40} {:>12}\n{:<40} {:>12}\n\n{:<6} {:>12} {:>12}\n\
+             {:<6} {:>12} {:>12}\n{:<6} {:>12} {:>12}\n{:<6} {:>12} {:>12}\n",
+            "EVENT",
+            "COUNT",
+            "sample:all_types",
+            2,
+            "sample:empty",
+            1,
+            "sched:sched_switch",
+            3,
+            "CPU",
+            "EVENTS",
+            "LOST",
+            0,
+            3,
+            3,
+            1,
+            3,
+            3,
+            "total",
+            6,
+            6
+        )
+    );
+    fails(
+        run(rtrace().args(["report", "-e", "bad"]).arg(&dir)),
+        6,
+        &["bad pattern"],
+    );
+}
+
+#[test]
+fn completions_and_manual_page() {
+    let bash = ok(rtrace().args(["completions", "bash"]));
+    assert!(bash.contains("_rtrace()"), "{bash}");
+    for cmd in ["record", "snapshot", "stream", "report", "export"] {
+        assert!(bash.contains(cmd), "{cmd}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("man1");
+    ok(rtrace().arg("man").arg(&dir));
+    let man = fs::read_to_string(dir.join("rtrace.1")).unwrap();
+    assert!(man.contains(".TH rtrace 1"), "{man}");
+    assert!(man.contains("insmod rtrace_tracepoint.ko"));
+    let record = fs::read_to_string(dir.join("rtrace-record.1")).unwrap();
+    assert!(record.contains(".TH rtrace-record 1"), "{record}");
+    assert!(record.contains("buffer\\-size"), "{record}");
+    for page in ["snapshot", "stream", "report", "export", "list", "enable"] {
+        assert!(dir.join(format!("rtrace-{page}.1")).is_file(), "{page}");
+    }
+    // --help has examples.
+    let help = ok(rtrace().arg("--help"));
+    assert!(help.contains("rtrace record -e 'sched:*' -- make -j2"));
+    let help = ok(rtrace().args(["record", "--help"]));
+    assert!(
+        help.contains("--buffer-size <KB>") && help.contains("[CMD]..."),
+        "{help}"
+    );
 }
