@@ -287,77 +287,115 @@ impl Packet {
     }
 }
 
-/// Writes the stream of one CPU's events (in stream order, at least one) to `out`, packet by
-/// packet. Timestamps never decrease in it: an event earlier than the one before it gets that
-/// one's timestamp.
-pub fn stream(
-    uuid: &uuid::Uuid,
+/// Writes one CPU's stream, packet by packet, from its events given in stream order.
+/// Timestamps never decrease in it: an event earlier than the one before it gets that one's
+/// timestamp.
+struct StreamWriter<'a, W: Write> {
+    uuid: &'a uuid::Uuid,
     cpu: u32,
-    events: &[Event<'_>],
-    out: &mut impl Write,
-) -> Result<()> {
-    let mut last = events.first().map_or(0, |e| e.header.ts);
-    let mut packet = Packet::new(last, 0);
-    let mut discarded = 0u64;
-    let mut buf = Vec::new();
-    for event in events {
-        let ts = event.header.ts.max(last);
-        last = ts;
+    out: W,
+    /// The packet being built, from the first event on.
+    packet: Option<Packet>,
+    last: u64,
+    discarded: u64,
+    buf: Vec<u8>,
+}
+
+impl<'a, W: Write> StreamWriter<'a, W> {
+    fn new(uuid: &'a uuid::Uuid, cpu: u32, out: W) -> Self {
+        Self {
+            uuid,
+            cpu,
+            out,
+            packet: None,
+            last: 0,
+            discarded: 0,
+            buf: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, event: &Event<'_>) -> Result<()> {
+        let ts = match self.packet {
+            Some(_) => event.header.ts.max(self.last),
+            None => event.header.ts,
+        };
+        self.last = ts;
+        let packet = self.packet.get_or_insert_with(|| Packet::new(ts, 0));
         match event.kind {
             Kind::Lost(count) => {
-                packet.finish(uuid, cpu, out)?;
-                discarded = discarded.saturating_add(count);
-                packet = Packet::new(ts, discarded);
+                packet.finish(self.uuid, self.cpu, &mut self.out)?;
+                self.discarded = self.discarded.saturating_add(count);
+                *packet = Packet::new(ts, self.discarded);
             }
             Kind::Marker { .. } => {
-                buf.clear();
-                write_event(&mut buf, event, ts)?;
-                let full = PACKET_HEADER_LEN + packet.events.len() + buf.len() > PACKET_MAX;
+                self.buf.clear();
+                write_event(&mut self.buf, event, ts)?;
+                let full = PACKET_HEADER_LEN + packet.events.len() + self.buf.len() > PACKET_MAX;
                 if full && !packet.events.is_empty() {
-                    packet.finish(uuid, cpu, out)?;
-                    packet = Packet::new(ts, discarded);
+                    packet.finish(self.uuid, self.cpu, &mut self.out)?;
+                    *packet = Packet::new(ts, self.discarded);
                 }
-                packet.events.extend(&buf);
+                packet.events.extend(&self.buf);
                 packet.end = ts;
             }
         }
+        Ok(())
     }
-    packet.finish(uuid, cpu, out)?;
-    Ok(())
+
+    /// Writes the last packet.
+    fn finish(mut self) -> Result<()> {
+        if let Some(packet) = &self.packet {
+            packet.finish(self.uuid, self.cpu, &mut self.out)?;
+        }
+        self.out.flush()?;
+        Ok(())
+    }
 }
 
-/// Writes the CTF export of the recording in `dir` to the new directory `out`.
-pub fn run(dir: &Path, out: &Path) -> Result<()> {
-    let rec = Recording::open(dir)?;
-    let per_cpu = rec.all_cpu_events()?;
-    if out.exists() {
-        return Err(ToolError::OutputExists(out.to_owned()).into());
-    }
-    fs::create_dir(out).map_err(|e| ToolError::output(out, e))?;
-    let write = |name: &str, bytes: &[u8]| -> Result<()> {
-        let path = out.join(name);
-        fs::write(&path, bytes).map_err(|e| ToolError::output(&path, e).into())
-    };
+/// Writes the trace of `rec` into the directory `out`: the metadata, then each CPU's stream
+/// (those with records).
+fn write_trace(rec: &Recording, dir: &Path, out: &Path, cpus: &[u32]) -> Result<()> {
     let info = TraceInfo {
         uuid: rec.meta.trace_uuid(),
         name: &Meta::trace_name(dir),
         kernel_release: &rec.meta.kernel_release,
         clock: rec.meta.clock,
     };
-    write("metadata", metadata(&rec.catalog, &info).as_bytes())?;
-    for (s, events) in rec.streams.iter().zip(&per_cpu) {
-        if events.is_empty() {
-            continue;
-        }
+    let path = out.join("metadata");
+    fs::write(&path, metadata(&rec.catalog, &info)).map_err(|e| ToolError::output(&path, e))?;
+    for s in rec.streams.iter().filter(|s| cpus.contains(&s.cpu)) {
         let path = out.join(format!("stream_{}", s.cpu));
         let file = File::create_new(&path).map_err(|e| ToolError::output(&path, e))?;
-        let mut w = BufWriter::new(file);
-        stream(&info.uuid, s.cpu, events, &mut w)
-            .and_then(|()| w.flush().map_err(Into::into))
+        let mut w = StreamWriter::new(&info.uuid, s.cpu, BufWriter::new(file));
+        rec.for_each_cpu_event(s, |e| w.push(e))
+            .and_then(|_| w.finish())
             .map_err(|e| match e.downcast::<std::io::Error>() {
                 Ok(io) => ToolError::output(&path, io).into(),
                 Err(e) => e,
             })?;
+    }
+    Ok(())
+}
+
+/// Writes the CTF export of the recording in `dir` to the new directory `out`.
+pub fn run(dir: &Path, out: &Path) -> Result<()> {
+    let rec = Recording::open(dir)?;
+    // Every record is checked before the output is created; a CPU without records gets no
+    // stream.
+    let cpus: Vec<u32> = rec
+        .check()?
+        .into_iter()
+        .filter(|(_, s)| s.first_ts.is_some())
+        .map(|(cpu, _)| cpu)
+        .collect();
+    if out.exists() {
+        return Err(ToolError::OutputExists(out.to_owned()).into());
+    }
+    fs::create_dir(out).map_err(|e| ToolError::output(out, e))?;
+    if let Err(e) = write_trace(&rec, dir, out, &cpus) {
+        // Best effort: the error to report is the write's.
+        let _ = fs::remove_dir_all(out);
+        return Err(e);
     }
     Ok(())
 }

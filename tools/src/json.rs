@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{json, Map};
 
 use crate::error::ToolError;
-use crate::recording::{Event, Kind, Recording};
+use crate::recording::{Kind, Recording};
 use crate::sched;
 
 /// `PID_MAX_LIMIT` (4 Mi): no task has this pid or a larger one, so the CPUs' tracks use them.
@@ -79,8 +79,8 @@ fn micros(ns: u64) -> f64 {
     (ns / 1000) as f64 + (ns % 1000) as f64 / 1000.0
 }
 
-/// Writes `events`, the merged events of `rec`, to `w` as a trace-event JSON document.
-fn write(rec: &Recording, events: &[Event<'_>], w: &mut impl Write) -> Result<()> {
+/// Writes the events of `rec`, merged, to `w` as a trace-event JSON document.
+fn write(rec: &Recording, w: &mut impl Write) -> Result<()> {
     w.write_all(b"{\"traceEvents\":[")?;
     let mut first = true;
     let mut emit = |w: &mut dyn Write, e: &TraceEvent<'_>| -> Result<()> {
@@ -92,7 +92,7 @@ fn write(rec: &Recording, events: &[Event<'_>], w: &mut impl Write) -> Result<()
         Ok(())
     };
     let mut threads = BTreeSet::new();
-    for e in events {
+    rec.for_each_merged(|e| {
         let h = e.header;
         let event = match e.kind {
             Kind::Lost(count) => {
@@ -137,11 +137,11 @@ fn write(rec: &Recording, events: &[Event<'_>], w: &mut impl Write) -> Result<()
                         args,
                     },
                 )?;
-                continue;
+                return Ok(());
             }
         };
-        emit(w, &event)?;
-    }
+        emit(w, &event)
+    })?;
     let meta = |name: &'static str, pid: i32, tid: i32, value: &str| {
         let mut args = Map::new();
         args.insert("name".into(), json!(value));
@@ -175,13 +175,13 @@ fn write(rec: &Recording, events: &[Event<'_>], w: &mut impl Write) -> Result<()
 pub fn run(dir: &Path, out: &Path) -> Result<()> {
     let rec = Recording::open(dir)?;
     // Every record is checked before the output is created.
-    let events = rec.merged()?;
+    rec.check()?;
     let file = File::create_new(out).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => ToolError::OutputExists(out.to_owned()),
         _ => ToolError::output(out, e),
     })?;
     let mut w = BufWriter::new(file);
-    let written = write(&rec, &events, &mut w).and_then(|()| w.flush().map_err(Into::into));
+    let written = write(&rec, &mut w).and_then(|()| w.flush().map_err(Into::into));
     if let Err(e) = written {
         drop(w);
         // Best effort: the error to report is the write's.

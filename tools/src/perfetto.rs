@@ -33,7 +33,7 @@ use rtrace::record::{self, Value};
 use crate::error::ToolError;
 use crate::formats::MarkerFormat;
 use crate::perfetto_proto as pb;
-use crate::recording::{Event, Kind, Recording};
+use crate::recording::{CpuStream, CpuSummary, Kind, Recording};
 
 /// The most events of one bundle: what is held in memory per CPU while writing.
 pub const BUNDLE_MAX: usize = 1024;
@@ -191,13 +191,14 @@ impl<W: Write> PacketWriter<W> {
     }
 }
 
-/// Writes the bundles of one CPU's events; returns (records, lost).
+/// Writes the bundles of the events of the stream of `cpu`; returns (records, lost).
 fn write_cpu<W: Write>(
     w: &mut PacketWriter<W>,
-    cpu: u32,
-    events: &[Event<'_>],
+    rec: &Recording,
+    stream: &CpuStream,
     threads: &mut BTreeSet<(i32, i32)>,
 ) -> Result<(u64, u64)> {
+    let cpu = stream.cpu;
     let (mut records, mut lost) = (0u64, 0u64);
     let mut bundle = pb::FtraceEventBundle {
         cpu: Some(cpu),
@@ -216,7 +217,7 @@ fn write_cpu<W: Write>(
             ..Default::default()
         })
     };
-    for e in events {
+    rec.for_each_cpu_event(stream, |e| {
         match e.kind {
             Kind::Lost(count) => {
                 flush(w, &mut bundle)?;
@@ -237,13 +238,15 @@ fn write_cpu<W: Write>(
                 }
             }
         }
-    }
+        Ok(())
+    })?;
     flush(w, &mut bundle)?;
     Ok((records, lost))
 }
 
-/// Writes the whole trace of `rec` (its events `per_cpu`, checked) to `out`.
-fn write(rec: &Recording, per_cpu: &[Vec<Event<'_>>], out: impl Write) -> Result<()> {
+/// Writes the whole trace of `rec` (whose records were checked, with the summary `cpus`) to
+/// `out`.
+fn write(rec: &Recording, cpus: &BTreeMap<u32, CpuSummary>, out: impl Write) -> Result<()> {
     let mut w = PacketWriter {
         out,
         buf: Vec::new(),
@@ -269,11 +272,7 @@ fn write(rec: &Recording, per_cpu: &[Vec<Event<'_>>], out: impl Write) -> Result
         }),
         ..Default::default()
     })?;
-    let first_ts = per_cpu
-        .iter()
-        .filter_map(|v| v.first())
-        .map(|e| e.header.ts)
-        .min();
+    let first_ts = cpus.values().filter_map(|s| s.first_ts).min();
     if let Some(pair) = meta.clock {
         w.write(pb::TracePacket {
             timestamp: Some(pair.trace_ns),
@@ -314,11 +313,10 @@ fn write(rec: &Recording, per_cpu: &[Vec<Event<'_>>], out: impl Write) -> Result
     w.write(stats(pb::PHASE_START_OF_TRACE, &zero, first_ts))?;
     let mut threads = BTreeSet::new();
     let mut counts = BTreeMap::new();
-    let mut last_ts = first_ts;
-    for (s, events) in rec.streams.iter().zip(per_cpu) {
-        counts.insert(s.cpu, write_cpu(&mut w, s.cpu, events, &mut threads)?);
-        last_ts = last_ts.max(events.iter().map(|e| e.header.ts).max());
+    for s in &rec.streams {
+        counts.insert(s.cpu, write_cpu(&mut w, rec, s, &mut threads)?);
     }
+    let last_ts = cpus.values().filter_map(|s| s.last_ts).max();
     w.write(stats(pb::PHASE_END_OF_TRACE, &counts, last_ts))?;
 
     // The threads that ran, with their names, and their processes. The idle task is Perfetto's
@@ -354,12 +352,12 @@ fn write(rec: &Recording, per_cpu: &[Vec<Event<'_>>], out: impl Write) -> Result
 pub fn run(dir: &Path, out: &Path) -> Result<()> {
     let rec = Recording::open(dir)?;
     // Every record is checked before the output is created.
-    let per_cpu = rec.all_cpu_events()?;
+    let cpus = rec.check()?;
     let file = File::create_new(out).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => ToolError::OutputExists(out.to_owned()),
         _ => ToolError::output(out, e),
     })?;
-    if let Err(e) = write(&rec, &per_cpu, BufWriter::new(file)) {
+    if let Err(e) = write(&rec, &cpus, BufWriter::new(file)) {
         // Best effort: the error to report is the write's.
         let _ = std::fs::remove_file(out);
         return Err(match e.downcast::<std::io::Error>() {

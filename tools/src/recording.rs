@@ -11,8 +11,9 @@
 //! ```
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
-use std::fs;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::fs::{self, File};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -185,18 +186,174 @@ impl Event<'_> {
     }
 }
 
-/// One CPU's stream file.
+/// One CPU's stream file, read as it is used (never whole).
 #[derive(Debug, Clone)]
 pub struct CpuStream {
     /// The CPU.
     pub cpu: u32,
     /// The file.
     pub path: PathBuf,
-    /// Its bytes.
-    pub data: Vec<u8>,
 }
 
-/// A recording read into memory.
+/// A record read from a stream, with its own copy of the payload.
+#[derive(Debug, Clone)]
+pub struct OwnedEvent<'r> {
+    cpu: u32,
+    header: Header,
+    /// The marker, `None` for a lost-events notice.
+    format: Option<&'r MarkerFormat>,
+    /// The payload, or the lost count of a notice.
+    payload: Vec<u8>,
+    lost: u64,
+}
+
+impl OwnedEvent<'_> {
+    /// The record as the readers take it.
+    pub fn event(&self) -> Event<'_> {
+        Event {
+            cpu: self.cpu,
+            header: self.header,
+            kind: match self.format {
+                Some(format) => Kind::Marker {
+                    format,
+                    payload: &self.payload,
+                },
+                None => Kind::Lost(self.lost),
+            },
+        }
+    }
+}
+
+/// Bytes read from a stream file at a time: what a reader holds, with the records decoded from
+/// one read (their payloads copied), whatever the file's size.
+pub const READ_CHUNK: usize = 256 * 1024;
+
+/// Reads one CPU's stream file in chunks, checking each record (a known id whose payload
+/// decodes), in stream order.
+pub struct CpuReader<'r> {
+    rec: &'r Recording,
+    stream: &'r CpuStream,
+    file: File,
+    /// Bytes read and not yet decoded; `buf[0]` is at `offset` in the file.
+    buf: Vec<u8>,
+    offset: u64,
+    eof: bool,
+    /// Records decoded and not yet taken.
+    queue: VecDeque<OwnedEvent<'r>>,
+}
+
+impl<'r> CpuReader<'r> {
+    /// Opens the stream of `stream`, a stream of `rec`.
+    pub fn new(rec: &'r Recording, stream: &'r CpuStream) -> Result<Self> {
+        let file = File::open(&stream.path)
+            .map_err(|e| ToolError::malformed(&stream.path, e.to_string()))?;
+        Ok(Self {
+            rec,
+            stream,
+            file,
+            buf: Vec::new(),
+            offset: 0,
+            eof: false,
+            queue: VecDeque::new(),
+        })
+    }
+
+    /// The next record, `None` at the end of the stream.
+    pub fn next_event(&mut self) -> Result<Option<OwnedEvent<'r>>> {
+        loop {
+            if let Some(e) = self.queue.pop_front() {
+                return Ok(Some(e));
+            }
+            if self.eof && self.buf.is_empty() {
+                return Ok(None);
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Reads a chunk more and decodes the whole records it completes.
+    fn fill(&mut self) -> Result<()> {
+        let path = &self.stream.path;
+        if !self.eof {
+            let start = self.buf.len();
+            self.buf.resize(start + READ_CHUNK, 0);
+            let n = loop {
+                match self.file.read(&mut self.buf[start..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(ToolError::malformed(path, e.to_string()).into()),
+                }
+            };
+            self.buf.truncate(start + n);
+            self.eof = n == 0;
+        }
+        let mut records = Records::new(&self.buf);
+        loop {
+            let at = self.offset + records.consumed() as u64;
+            let bad =
+                |reason: String| ToolError::malformed(path, format!("at byte {at}: {reason}"));
+            let Some((header, payload)) = records.next() else {
+                match records.error() {
+                    // The rest of the record is in the next chunk.
+                    Some(decode::StreamError::Truncated) if !self.eof => break,
+                    Some(e) => return Err(bad(decode::reason(e).to_owned()).into()),
+                    None => break,
+                }
+            };
+            let entry = Entry::new(header, payload);
+            let header = entry.header();
+            let event = match entry {
+                Entry::Lost { count, .. } => OwnedEvent {
+                    cpu: self.stream.cpu,
+                    header,
+                    format: None,
+                    payload: Vec::new(),
+                    lost: count,
+                },
+                Entry::Event { payload, .. } => {
+                    let format = self
+                        .rec
+                        .catalog
+                        .get(u32::from(header.id))
+                        .ok_or_else(|| bad(format!("unknown marker id {}", header.id)))?;
+                    let fields = format.field_list();
+                    for i in 0..fields.len() {
+                        rtrace::record::decode(&fields, payload, i).map_err(|e| {
+                            bad(format!("{} record does not decode: {e:?}", format.name()))
+                        })?;
+                    }
+                    OwnedEvent {
+                        cpu: self.stream.cpu,
+                        header,
+                        format: Some(format),
+                        payload: payload.to_vec(),
+                        lost: 0,
+                    }
+                }
+            };
+            self.queue.push_back(event);
+        }
+        let consumed = records.consumed();
+        self.buf.drain(..consumed);
+        self.offset += consumed as u64;
+        Ok(())
+    }
+}
+
+/// What a pass over a CPU's records found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuSummary {
+    /// Marker records.
+    pub events: u64,
+    /// Records lost, summed over the notices.
+    pub lost: u64,
+    /// The first and the last timestamp, of any record (`None` for an empty stream).
+    pub first_ts: Option<u64>,
+    /// The last.
+    pub last_ts: Option<u64>,
+}
+
+/// A recording: its metadata and markers in memory, its streams read as they are used.
 #[derive(Debug, Clone)]
 pub struct Recording {
     /// `meta.json`.
@@ -261,8 +418,8 @@ impl Recording {
         let mut streams = Vec::new();
         for cpu in cpus {
             let path = dir.join(cpu_file(cpu));
-            let data = fs::read(&path).map_err(|e| ToolError::malformed(&path, e.to_string()))?;
-            streams.push(CpuStream { cpu, path, data });
+            fs::metadata(&path).map_err(|e| ToolError::malformed(&path, e.to_string()))?;
+            streams.push(CpuStream { cpu, path });
         }
         Ok(Self {
             meta,
@@ -272,57 +429,60 @@ impl Recording {
         })
     }
 
-    /// The records of `stream`, in stream order, each checked: a known id whose payload
-    /// decodes.
-    pub fn cpu_events<'a>(&'a self, stream: &'a CpuStream) -> Result<Vec<Event<'a>>> {
-        let mut events = Vec::new();
-        let mut records = Records::new(&stream.data);
-        loop {
-            let offset = records.consumed();
-            let bad = |reason: String| {
-                ToolError::malformed(&stream.path, format!("at byte {offset}: {reason}"))
-            };
-            let Some((header, payload)) = records.next() else {
-                match records.error() {
-                    Some(e) => return Err(bad(decode::reason(e).to_owned()).into()),
-                    None => break,
-                }
-            };
-            let entry = Entry::new(header, payload);
-            let kind = match entry {
-                Entry::Lost { count, .. } => Kind::Lost(count),
-                Entry::Event { header, payload } => {
-                    let format = self
-                        .catalog
-                        .get(u32::from(header.id))
-                        .ok_or_else(|| bad(format!("unknown marker id {}", header.id)))?;
-                    let fields = format.field_list();
-                    for i in 0..fields.len() {
-                        rtrace::record::decode(&fields, payload, i).map_err(|e| {
-                            bad(format!("{} record does not decode: {e:?}", format.name()))
-                        })?;
-                    }
-                    Kind::Marker { format, payload }
-                }
-            };
-            events.push(Event {
-                cpu: stream.cpu,
-                header: entry.header(),
-                kind,
-            });
+    /// Calls `f` with each record of `stream`, in stream order, each checked.
+    pub fn for_each_cpu_event(
+        &self,
+        stream: &CpuStream,
+        mut f: impl FnMut(&Event<'_>) -> Result<()>,
+    ) -> Result<CpuSummary> {
+        let mut reader = CpuReader::new(self, stream)?;
+        let mut summary = CpuSummary::default();
+        while let Some(owned) = reader.next_event()? {
+            let event = owned.event();
+            summary.add(&event);
+            f(&event)?;
         }
-        Ok(events)
+        Ok(summary)
     }
 
-    /// Every CPU's records, by CPU.
-    pub fn all_cpu_events(&self) -> Result<Vec<Vec<Event<'_>>>> {
-        self.streams.iter().map(|s| self.cpu_events(s)).collect()
+    /// Reads every record once, checking it: the summary of each CPU's stream, by CPU. Exports
+    /// call it before they create their output.
+    pub fn check(&self) -> Result<BTreeMap<u32, CpuSummary>> {
+        self.streams
+            .iter()
+            .map(|s| Ok((s.cpu, self.for_each_cpu_event(s, |_| Ok(()))?)))
+            .collect()
     }
 
-    /// All records merged by timestamp: each CPU's order is kept, and of records with equal
-    /// timestamps on different CPUs the lower CPU's comes first.
-    pub fn merged(&self) -> Result<Vec<Event<'_>>> {
-        Ok(merge(self.all_cpu_events()?))
+    /// Calls `f` with every record, all CPUs merged by timestamp: each CPU's order is kept, and
+    /// of records with equal timestamps on different CPUs the lower CPU's comes first. One
+    /// record per CPU is held at a time.
+    pub fn for_each_merged(&self, mut f: impl FnMut(&Event<'_>) -> Result<()>) -> Result<()> {
+        let mut readers = self
+            .streams
+            .iter()
+            .map(|s| CpuReader::new(self, s))
+            .collect::<Result<Vec<_>>>()?;
+        let mut heads = Vec::with_capacity(readers.len());
+        // (timestamp, index of the stream): ties go to the lower index, the lower CPU.
+        let mut heap = BinaryHeap::new();
+        for (i, r) in readers.iter_mut().enumerate() {
+            let head = r.next_event()?;
+            if let Some(e) = &head {
+                heap.push(Reverse((e.header.ts, i)));
+            }
+            heads.push(head);
+        }
+        while let Some(Reverse((_, i))) = heap.pop() {
+            if let Some(e) = heads[i].take() {
+                f(&e.event())?;
+            }
+            heads[i] = readers[i].next_event()?;
+            if let Some(e) = &heads[i] {
+                heap.push(Reverse((e.header.ts, i)));
+            }
+        }
+        Ok(())
     }
 
     /// The command name of `pid` as ftrace writes it: `<idle>` for pid 0 (every CPU's idle
@@ -332,30 +492,17 @@ impl Recording {
     }
 }
 
-/// Merges per-CPU sequences (given by ascending CPU) by timestamp, stably.
-pub fn merge(per_cpu: Vec<Vec<Event<'_>>>) -> Vec<Event<'_>> {
-    let total = per_cpu.iter().map(Vec::len).sum();
-    let mut out = Vec::with_capacity(total);
-    let mut iters: Vec<_> = per_cpu
-        .into_iter()
-        .map(|v| v.into_iter().peekable())
-        .collect();
-    // (timestamp, index of the sequence): ties go to the lower index, the lower CPU.
-    let mut heap = BinaryHeap::new();
-    for (i, it) in iters.iter_mut().enumerate() {
-        if let Some(e) = it.peek() {
-            heap.push(Reverse((e.header.ts, i)));
+impl CpuSummary {
+    /// Counts `event`.
+    fn add(&mut self, event: &Event<'_>) {
+        match event.kind {
+            Kind::Lost(count) => self.lost = self.lost.saturating_add(count),
+            Kind::Marker { .. } => self.events += 1,
         }
+        let ts = event.header.ts;
+        self.first_ts.get_or_insert(ts);
+        self.last_ts = Some(self.last_ts.map_or(ts, |t| t.max(ts)));
     }
-    while let Some(Reverse((_, i))) = heap.pop() {
-        if let Some(e) = iters[i].next() {
-            out.push(e);
-        }
-        if let Some(e) = iters[i].peek() {
-            heap.push(Reverse((e.header.ts, i)));
-        }
-    }
-    out
 }
 
 /// Creates the output directory `dir`, which must not exist yet (its parent must).
@@ -379,28 +526,96 @@ pub fn write_meta(dir: &Path, meta: &Meta) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn ev(cpu: u32, ts: u64, pid: i32) -> Event<'static> {
-        Event {
-            cpu,
-            header: Header {
-                ts,
-                pid,
-                id: 0,
-                len: 8,
-            },
-            kind: Kind::Lost(0),
+    use rtrace::ring_record::{write_lost, write_record};
+
+    /// A recording of `streams` (records of marker 1, without fields, or lost notices) in a
+    /// new directory.
+    fn recording(dir: &Path, streams: &[Vec<u8>]) -> Recording {
+        let sub = dir.join(MARKERS).join("s").join("e");
+        fs::create_dir_all(&sub).unwrap();
+        fs::write(sub.join("format"), "name: e\nID: 1\nformat:\n").unwrap();
+        let cpus: Vec<u32> = (0..streams.len() as u32).collect();
+        for (cpu, s) in cpus.iter().zip(streams) {
+            fs::write(dir.join(cpu_file(*cpu)), s).unwrap();
         }
+        let meta = Meta {
+            format_version: FORMAT_VERSION,
+            cpus,
+            ..Default::default()
+        };
+        write_meta(dir, &meta).unwrap();
+        Recording::open(dir).unwrap()
+    }
+
+    /// A stream of records of marker 1 at `(ts, pid)`, a lost notice where pid is -1.
+    fn stream(records: &[(u64, i32)]) -> Vec<u8> {
+        let mut s = vec![0u8; 32 * records.len()];
+        let mut at = 0;
+        for &(ts, pid) in records {
+            at += match pid {
+                -1 => write_lost(&mut s[at..], ts, 7),
+                pid => write_record(&mut s[at..], ts, pid, 1, b""),
+            }
+            .unwrap();
+        }
+        s.truncate(at);
+        s
     }
 
     #[test]
     fn merge_is_stable() {
-        let merged = merge(vec![
-            vec![ev(0, 5, 1), ev(0, 5, 2), ev(0, 9, 3)],
-            vec![ev(1, 1, 4), ev(1, 5, 5), ev(1, 3, 6)],
-        ]);
-        let pids: Vec<i32> = merged.iter().map(|e| e.header.pid).collect();
+        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tmp.path();
+        let rec = recording(
+            tmp,
+            &[
+                stream(&[(5, 1), (5, 2), (9, 3)]),
+                stream(&[(1, 4), (5, 5), (3, 6), (4, -1)]),
+            ],
+        );
+        let mut pids = Vec::new();
+        rec.for_each_merged(|e| {
+            pids.push(e.tid());
+            Ok(())
+        })
+        .unwrap();
         // CPU 1's 3 after its 5: each CPU's order is kept.
-        assert_eq!(pids, [4, 1, 2, 5, 6, 3]);
+        assert_eq!(pids, [4, 1, 2, 5, 6, 0, 3]);
+        let summary = rec.check().unwrap();
+        assert_eq!(
+            summary[&1],
+            CpuSummary {
+                events: 3,
+                lost: 7,
+                first_ts: Some(1),
+                last_ts: Some(5)
+            }
+        );
+    }
+
+    #[test]
+    fn records_across_chunks() {
+        // More than two chunks of records, each of 16 bytes: records straddle the chunks.
+        let n = 3 * READ_CHUNK / 16 + 5;
+        let records: Vec<(u64, i32)> = (0..n as u64).map(|i| (i, (i % 1000) as i32)).collect();
+        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tmp.path();
+        let mut s = stream(&records);
+        // A cut record at the end is an error, with its offset.
+        s.extend_from_slice(&[1, 2, 3]);
+        let rec = recording(tmp, &[s]);
+        let mut got = Vec::new();
+        let err = rec
+            .for_each_cpu_event(&rec.streams[0], |e| {
+                got.push((e.header.ts, e.tid()));
+                Ok(())
+            })
+            .unwrap_err();
+        assert_eq!(got, records);
+        assert!(
+            format!("{err:#}").contains(&format!("at byte {}: truncated record", 16 * n)),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -102,56 +102,71 @@ pub fn line(cmdlines: &BTreeMap<i32, String>, event: &Event<'_>, ns: bool) -> Re
     Ok(line)
 }
 
-/// Writes the counts of `events`: records per marker (by name), then events and lost records
-/// per CPU, then the totals.
-fn write_stat(rec: &Recording, events: &[Event<'_>], out: &mut impl Write) -> Result<()> {
-    let mut by_marker = BTreeMap::<String, u64>::new();
-    let mut by_cpu = BTreeMap::<u32, (u64, u64)>::new();
-    for s in &rec.streams {
-        by_cpu.insert(s.cpu, (0, 0));
-    }
-    for e in events {
-        let cpu = by_cpu.entry(e.cpu).or_default();
+/// Counts of the records reported.
+#[derive(Debug, Default)]
+struct Stat {
+    by_marker: BTreeMap<String, u64>,
+    /// (events, lost) by CPU.
+    by_cpu: BTreeMap<u32, (u64, u64)>,
+}
+
+impl Stat {
+    fn add(&mut self, e: &Event<'_>) {
+        let cpu = self.by_cpu.entry(e.cpu).or_default();
         match e.kind {
             Kind::Lost(count) => cpu.1 += count,
             Kind::Marker { format, .. } => {
                 cpu.0 += 1;
-                *by_marker.entry(format.name()).or_default() += 1;
+                *self.by_marker.entry(format.name()).or_default() += 1;
             }
         }
     }
-    writeln!(out, "{:<40} {:>12}", "EVENT", "COUNT")?;
-    for (name, count) in &by_marker {
-        writeln!(out, "{name:<40} {count:>12}")?;
+
+    /// Writes the records per marker (by name), then events and lost records per CPU, then
+    /// the totals.
+    fn write(&self, out: &mut impl Write) -> Result<()> {
+        writeln!(out, "{:<40} {:>12}", "EVENT", "COUNT")?;
+        for (name, count) in &self.by_marker {
+            writeln!(out, "{name:<40} {count:>12}")?;
+        }
+        writeln!(out, "\n{:<6} {:>12} {:>12}", "CPU", "EVENTS", "LOST")?;
+        for (cpu, (n, lost)) in &self.by_cpu {
+            writeln!(out, "{cpu:<6} {n:>12} {lost:>12}")?;
+        }
+        let (n, lost) = self
+            .by_cpu
+            .values()
+            .fold((0, 0), |(a, b), (n, l)| (a + n, b + l));
+        writeln!(out, "{:<6} {n:>12} {lost:>12}", "total")?;
+        Ok(())
     }
-    writeln!(out, "\n{:<6} {:>12} {:>12}", "CPU", "EVENTS", "LOST")?;
-    for (cpu, (n, lost)) in &by_cpu {
-        writeln!(out, "{cpu:<6} {n:>12} {lost:>12}")?;
-    }
-    let (n, lost) = by_cpu
-        .values()
-        .fold((0, 0), |(a, b), (n, l)| (a + n, b + l));
-    writeln!(out, "{:<6} {n:>12} {lost:>12}", "total")?;
-    Ok(())
 }
 
-/// Writes the report of the recording in `dir` to `out`.
+/// Writes the report of the recording in `dir` to `out`, record by record.
 pub fn run(dir: &Path, opts: &Options, out: &mut impl Write) -> Result<()> {
     let rec = Recording::open(dir)?;
     for p in &opts.events {
         pattern::check(p)?;
     }
-    let events: Vec<Event<'_>> = rec
-        .merged()?
-        .into_iter()
-        .filter(|e| opts.selects(e))
-        .collect();
-    if opts.stat {
-        write_stat(&rec, &events, out)?;
-    } else {
-        for event in &events {
+    let mut stat = Stat::default();
+    for s in &rec.streams {
+        if opts.cpus.is_empty() || opts.cpus.contains(&s.cpu) {
+            stat.by_cpu.insert(s.cpu, (0, 0));
+        }
+    }
+    rec.for_each_merged(|event| {
+        if !opts.selects(event) {
+            return Ok(());
+        }
+        if opts.stat {
+            stat.add(event);
+        } else {
             writeln!(out, "{}", line(&rec.cmdlines, event, opts.ns)?)?;
         }
+        Ok(())
+    })?;
+    if opts.stat {
+        stat.write(out)?;
     }
     out.flush()?;
     Ok(())
