@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* rtrace_bench's C shim: the shared wrappers, and its run_ring file's operations. */
 #include "../rust/shim.c"
+#include "../probes/events/sched_shim.c" /* for ../probes/events/sched.rs */
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>

@@ -1,2 +1,3 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "../rust/shim.c"
+#include "events/sched_shim.c"
