@@ -18,7 +18,7 @@ use common::*;
 use rtrace::record::{FieldType, Value};
 
 /// The most a run may take, in KiB, whatever the recording's size.
-const MAX_RSS_KIB: i64 = 32 * 1024;
+const MAX_RSS_KIB: i64 = 24 * 1024;
 
 /// Runs `cmd` to completion; returns its peak RSS in KiB.
 fn peak_rss_kib(cmd: &mut Command) -> i64 {
@@ -106,7 +106,7 @@ fn exports_of_a_large_recording_use_bounded_memory() {
     let mib: u64 = std::env::var("RTRACE_LARGE_MIB")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(64);
+        .unwrap_or(40);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("large");
     let (events, lost) = write_large(&dir, mib);
