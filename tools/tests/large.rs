@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Memory bounded whatever the recording's size: a synthetic recording of `RTRACE_LARGE_MIB`
-//! MiB (96 by default; the figures in Documentation/tool.rst are of 1100 MiB, run with
+//! MiB (40 by default; the figures in Documentation/tool.rst are of 1100 MiB, run with
 //! `RTRACE_LARGE_MIB=1100 cargo test --release -p rtrace-tool --test large -- --nocapture`),
 //! generated here in a temporary directory, is reported and exported to every format; each
 //! run's peak RSS (`wait4`'s `ru_maxrss`) must stay under a fixed bound, far below the
