@@ -8,8 +8,9 @@
 //! ftrace's letters). Lost-events notices are `rtrace:lost` instant events on their CPU's track:
 //! a process named `CPUs` with one thread per CPU, numbered above the kernel's largest pid so
 //! that they cannot meet a real one. `"M"` metadata events name threads (from `saved_cmdlines`,
-//! the idle task `<idle>`) and the CPUs' tracks. Events are written one by one as they are
-//! merged.
+//! the idle task `<idle>`) and the CPUs' tracks. `otherData` says the clock: `local_clock`, and
+//! the real time (ns since the Unix epoch, as a string) at its 0, or `unknown`. Events are
+//! written one by one as they are merged.
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -167,7 +168,20 @@ fn write(rec: &Recording, w: &mut impl Write) -> Result<()> {
             &meta("thread_name", CPU_PID, tid, &format!("CPU {}", s.cpu)),
         )?;
     }
-    w.write_all(b"],\n\"displayTimeUnit\":\"ns\"}\n")?;
+    // What the times are: the trace clock, and where it stands in real time if known.
+    let clock = match rec.meta.clock {
+        Some(pair) => json!({
+            "trace_clock": "local_clock",
+            "realtime_ns_at_trace_ns_0": pair.epoch_offset().to_string(),
+        }),
+        None => json!({
+            "trace_clock": "local_clock",
+            "realtime_ns_at_trace_ns_0": "unknown",
+        }),
+    };
+    w.write_all(b"],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":")?;
+    serde_json::to_writer(&mut *w, &clock)?;
+    w.write_all(b"}\n")?;
     Ok(())
 }
 

@@ -221,6 +221,23 @@ fn check_json(dir: &Path, out: &Path, merged: &[Rec]) {
         .arg(dir));
     let doc: serde_json::Value = serde_json::from_str(&fs::read_to_string(out).unwrap()).unwrap();
     assert_eq!(doc["displayTimeUnit"], "ns");
+    let meta: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap();
+    let offset = match meta.get("clock") {
+        Some(c) => {
+            let (t, r) = (
+                c["trace_ns"].as_u64().unwrap(),
+                c["realtime_ns"].as_u64().unwrap(),
+            );
+            (i128::from(r) - i128::from(t)).to_string()
+        }
+        None => "unknown".to_owned(),
+    };
+    assert_eq!(doc["otherData"]["trace_clock"], "local_clock");
+    assert_eq!(
+        doc["otherData"]["realtime_ns_at_trace_ns_0"],
+        offset.as_str()
+    );
     let events = doc["traceEvents"].as_array().unwrap();
     let instants: Vec<&serde_json::Value> = events.iter().filter(|e| e["ph"] == "i").collect();
     assert_eq!(instants.len(), merged.len());
