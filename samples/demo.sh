@@ -3,9 +3,10 @@
 #
 # `make run`, inside the VM: the real kernel's sched and irq tracepoints (through the bridge) and
 # the sample subsystem's Rust tracepoints (through its probe module) become markers; the
-# ring-buffer tracer and the statistics sink are connected to them; a small workload runs while
-# `rtrace record` streams the tracer's buffers; then the decoded trace, the statistics, and the
-# recording itself (sent to the host, which exports it to CTF and JSON: scripts/run-demo).
+# statistics sink is connected to them; `rtrace record -e ... -- workload` connects the
+# ring-buffer tracer and records while a small workload runs; then the decoded trace (with
+# ftrace's prev_state letters), the counts, the statistics, and the recording itself (sent to the
+# host, which exports it to CTF, JSON and Perfetto: scripts/run-demo).
 M=/rtrace/modules
 show() { echo; echo "# $*"; }
 
@@ -16,8 +17,6 @@ for m in rtrace_tracepoint rtrace_marker rtrace_ring rtrace_stats rtrace_bridge 
 done
 show "rtrace list markers"
 rtrace list markers
-show "rtrace enable 'sched:*' 'irq:*' 'sample:*'   (the ring tracer)"
-rtrace enable 'sched:*' 'irq:*' 'sample:*' || exit 1
 if [ -d /sys/kernel/debug/rtrace/sinks/stats ]; then
 	show "rtrace enable --sink stats 'sched:*' 'sample:*', and a histogram of sched_switch's prev_prio"
 	rtrace enable --sink stats 'sched:*' 'sample:*'
@@ -25,23 +24,40 @@ if [ -d /sys/kernel/debug/rtrace/sinks/stats ]; then
 fi
 rtrace list connections
 
-show "rtrace record -o /tmp/recording --duration 3   (a workload runs meanwhile)"
-rtrace record -o /tmp/recording --duration 3 &
-rec=$!
-sleep 0.5
+cat >/tmp/workload <<'W'
+#!/bin/sh
+# Forks, execs, sleeps, and CPU hogs of a fixed amount of work, two per CPU, which preempt
+# each other.
+n=$(grep -c ^processor /proc/cpuinfo)
 i=0
-while [ $i -lt 20 ]; do
-	ls /proc >/dev/null
+while [ $i -lt $((2 * n)) ]; do
+	sh -c 'k=0; while [ $k -lt 300 ]; do k=$((k + 1)); done' &
+	i=$((i + 1))
+done
+i=0
+while [ $i -lt 5 ]; do
+	ls /proc >/dev/null 2>&1
 	sh -c 'echo $$ >/dev/null'
 	sleep 0.05
 	i=$((i + 1))
 done
-wait $rec
+wait
+W
+chmod +x /tmp/workload
+show "rtrace record -e 'sched:*' -e 'irq:*' -e 'sample:*' -o /tmp/recording -- /tmp/workload"
+# (Its live line and the markers it connects go to a log: the last two lines are the summary.)
+rtrace record -e 'sched:*' -e 'irq:*' -e 'sample:*' -o /tmp/recording -- /tmp/workload 2>/tmp/record.log ||
+	{ cat /tmp/record.log; exit 1; }
+tail -n 2 /tmp/record.log
 
 show "rtrace report /tmp/recording | head -n 30   (decoded: comm-pid [cpu] time: subsystem:event: fields)"
 rtrace report /tmp/recording | head -n 30
-show "events per marker in the recording"
-rtrace report /tmp/recording | sed -n 's/^.*[0-9]: \([a-z_]*:[a-z_]*\):.*$/\1/p' | sort | uniq -c
+show "rtrace report -e sched:sched_switch /tmp/recording | head -n 12   (prev_state as ftrace prints it: R+ preempted, S sleeping, Z exited...)"
+rtrace report -e sched:sched_switch /tmp/recording | head -n 12
+show "prev_state letters of the recording's switches"
+rtrace report -e sched:sched_switch /tmp/recording | sed -n 's/.* prev_state=\([^ ]*\) .*/\1/p' | sort | uniq -c
+show "rtrace report --stat /tmp/recording"
+rtrace report --stat /tmp/recording
 show "rtrace stats"
 rtrace stats
 
