@@ -334,6 +334,11 @@ fn check_ctf(dir: &Path, out: &Path, per_cpu: &[Vec<Rec>]) {
         .arg(dir));
     let meta = fs::read_to_string(out.join("metadata")).unwrap();
     assert!(meta.starts_with("/* CTF 1.8 */\n"));
+    // A CPU without records has no stream: an empty packet would start the trace at 0.
+    for (cpu, recs) in cpus(dir).iter().zip(per_cpu) {
+        let stream = out.join(format!("stream_{cpu}"));
+        assert_eq!(stream.is_file(), !recs.is_empty(), "{}", stream.display());
+    }
     let Some(bt) = babeltrace2() else { return };
     let o = run(Command::new(bt)
         .args(["--clock-cycles", "--no-delta"])
