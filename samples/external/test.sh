@@ -13,21 +13,28 @@ check() {
 	shift
 	if "$@"; then echo "ok - sensor: $desc"; else echo "not ok - sensor: $desc"; failed=1; fi
 }
+# quiet COMMAND...: runs COMMAND, showing its output (as TAP comments) only when it fails.
+quiet() {
+	out=$("$@" 2>&1) || { printf '%s\n' "$out" | sed 's/^/# /'; return 1; }
+}
 
 check "rtrace, the ring tracer and the probe module load" sh -c \
 	"insmod $M/rtrace_tracepoint.ko && insmod $M/rtrace_marker.ko && insmod $M/rtrace_ring.ko && insmod $M/sensor_markers.ko"
+rtrace list markers | sed 's/^/# /'
 check "the markers are listed with their fields" sh -c \
 	"rtrace list markers | grep -q '^sensor:reading id=[0-9]* channel:u32 millicelsius:s32$' &&
 	 rtrace list markers | grep -q '^sensor:alarm id=[0-9]* channel:u32 millicelsius:s32 excess:s32$'"
 
-check "rtrace enable connects the ring tracer to sensor:*" sh -c "rtrace enable 'sensor:*' >/dev/null"
+check "rtrace enable connects the ring tracer to sensor:*" quiet rtrace enable 'sensor:*'
 # The records wait in the ring's buffers until rtrace record reads them.
 check "the sensor driver loads and fires its tracepoints" insmod $M/sensor.ko
 check "rtrace record reads them" sh -c "rtrace record -o /tmp/sensor --duration 1 >/tmp/record.out 2>&1"
 check "... 10 events, 0 lost" grep -q '^recorded 10 events, 0 lost' /tmp/record.out
-check "rtrace disable disconnects it" sh -c "rtrace disable 'sensor:*' >/dev/null"
+check "rtrace disable disconnects it" quiet rtrace disable 'sensor:*'
 
-rtrace report /tmp/sensor | sed -n 's/^.*: \(sensor:.*\)$/\1/p' >/tmp/sensor.txt
+rtrace report /tmp/sensor >/tmp/report.txt
+sed 's/^/# /' /tmp/report.txt
+sed -n 's/^.*: \(sensor:.*\)$/\1/p' /tmp/report.txt >/tmp/sensor.txt
 expected=/tmp/sensor.expected
 i=0
 while [ $i -lt 8 ]; do
