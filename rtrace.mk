@@ -47,18 +47,23 @@ RTRACE := $(abspath $(RTRACE))
 KDIR ?= /lib/modules/$(shell uname -r)/build
 RUSTC ?= $(if $(wildcard /usr/bin/rustc),/usr/bin/rustc,rustc)
 RUSTDOC ?= $(dir $(RUSTC))rustdoc
-RTRACE_OUT ?= $(shell $(RTRACE)/scripts/out-dir $(KDIR))
+ifeq ($(RTRACE_OUT),)
+RTRACE_OUT := $(shell $(RTRACE)/scripts/out-dir $(KDIR) 2>/dev/null)
+endif
 RTRACE_SYMVERS ?=
 rtrace-symvers := $(or $(RTRACE_SYMVERS),$(RTRACE_OUT)/src/Module.symvers)
 rtrace-kbuild := -C $(KDIR) M=$(CURDIR) LLVM=1 RUSTC=$(RUSTC) RUSTDOC=$(RUSTDOC) RTRACE=$(RTRACE)
 
-.PHONY: all rtrace-modules rtrace-link clean
+.PHONY: all rtrace-check rtrace-modules rtrace-link clean
 
-all: $(if $(RTRACE_SYMVERS),,rtrace-modules) rtrace-link
-	@$(RTRACE)/scripts/check-kdir $(KDIR) $(RUSTC)
+all: rtrace-check $(if $(RTRACE_SYMVERS),,rtrace-modules) rtrace-link
 	$(MAKE) $(rtrace-kbuild) KBUILD_EXTRA_SYMBOLS=$(rtrace-symvers) modules
 
-rtrace-modules:
+# KDIR and RUSTC: one line saying what is wrong, before any build.
+rtrace-check:
+	@$(RTRACE)/scripts/check-kdir $(KDIR) $(RUSTC)
+
+rtrace-modules: rtrace-check
 	@RUSTC=$(RUSTC) $(RTRACE)/scripts/build-modules -o $(RTRACE_OUT) $(KDIR) >/dev/null
 
 # rtrace's Rust code, where the crate roots' `#[path = "rtrace/rtrace.rs"] mod rtrace;` finds it.
