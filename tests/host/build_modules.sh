@@ -4,7 +4,7 @@
 # scripts/build-modules (TAP output), on small trees of its own beside a copy of the scripts:
 # it builds the directories that Kbuild lists (not a fixed list), writes nothing outside OUT, and
 # when the build fails without a compiler message (a module without a source), it shows the end
-# of the log, where make says what is wrong.
+# of the log, where make says what is wrong. Then rtrace.mk's refusals in a module directory.
 #
 # Usage: tests/host/build_modules.sh KDIR
 set -uo pipefail
@@ -77,6 +77,24 @@ elif grep -q 'is inside the source tree' "$work/inside.err"; then
 	ok "refuses an OUT inside the source tree"
 else
 	not_ok "an OUT inside the source tree: $(tr '\n' ' ' <"$work/inside.err")"
+fi
+# rtrace.mk in a module directory: its refusals, each one line, before anything builds.
+user=$work/user
+mkdir -p "$user"
+printf '%s\n' 'obj-m += widget.o' 'include $(RTRACE)/rtrace.mk' >"$user/Kbuild"
+printf '%s\n' "RTRACE ?= $top" 'include $(RTRACE)/rtrace.mk' >"$user/Makefile"
+make -C "$user" KDIR="$kdir" RTRACE_SYMVERS=/dev/null >"$work/noy.out" 2>&1
+if grep -q 'rtrace.mk: widget.o has no widget-y list: write "widget-y := <crate root>.o" in Kbuild' "$work/noy.out"; then
+	ok "rtrace.mk: a module without a -y list is refused, saying what to write"
+else
+	not_ok "rtrace.mk: a module without a -y list: $(tail -n 3 "$work/noy.out" | tr '\n' ' ')"
+fi
+make -C "$user" KDIR="$work/nowhere" >"$work/nokdir.out" 2>&1
+if grep -q "^rtrace: KDIR=$work/nowhere: not a kernel build directory (no Makefile)$" "$work/nokdir.out" &&
+	! grep -q 'build-modules' "$work/nokdir.out"; then
+	ok "rtrace.mk: a KDIR that is no kernel build is refused in one line, before rtrace builds"
+else
+	not_ok "rtrace.mk: a wrong KDIR: $(tail -n 3 "$work/nokdir.out" | tr '\n' ' ')"
 fi
 rm -rf "$work"
 exit $failed
