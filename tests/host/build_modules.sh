@@ -91,7 +91,7 @@ else
 fi
 make -C "$user" KDIR="$work/nowhere" >"$work/nokdir.out" 2>&1
 if grep -q "^rtrace: KDIR=$work/nowhere: not a kernel build directory (no Makefile)$" "$work/nokdir.out" &&
-	! grep -q 'build-modules' "$work/nokdir.out"; then
+	! grep -q 'build-modules:' "$work/nokdir.out"; then
 	ok "rtrace.mk: a KDIR that is no kernel build is refused in one line, before rtrace builds"
 else
 	not_ok "rtrace.mk: a wrong KDIR: $(tail -n 3 "$work/nokdir.out" | tr '\n' ' ')"
