@@ -5,8 +5,9 @@
 # the comment that names this script) exactly as written, as a new user would: in a fresh
 # directory outside rtrace's tree, with RTRACE set to this tree and KDIR to a kernel build. The
 # commands build rtrace and the external sample (samples/external/) and run the sample's test
-# script in the VM, whose TAP lines pass through. Then checks that the source tree has no file it
-# did not have before, ignored ones included.
+# script in the VM, whose TAP lines pass through. Then checks the static-key sites of the modules
+# built (tests/host/jump_sites.py), and that the source tree has no file it did not have before,
+# ignored ones included.
 #
 # Usage: tests/host/instrumenting.sh KDIR   (TAP output)
 set -uo pipefail
@@ -49,8 +50,13 @@ else
 	tail -n 30 "$log" | sed 's/^/# /'
 	not_ok "the commands of instrumenting.rst failed (exit $rc; log: $log)"
 fi
-ls "$work"/sensor/sensor.ko "$work"/sensor/sensor_markers.ko >/dev/null 2>&1 ||
+if ls "$work"/sensor/sensor.ko "$work"/sensor/sensor_markers.ko >/dev/null 2>&1; then
+	# Built the guide's way, their sites are 5-byte NOPs keyed on their tracepoints and markers.
+	python3 "$top/tests/host/jump_sites.py" "$work/sensor/sensor.ko:2" "$work/sensor/sensor_markers.ko" ||
+		failed=1
+else
 	not_ok "no sensor.ko and sensor_markers.ko in the user's directory"
+fi
 after=$(status)
 if [ "$before" = "$after" ]; then
 	ok "the builds left no file in rtrace's source tree (outside build/ and target/)"
