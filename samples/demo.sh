@@ -11,7 +11,7 @@ M=/rtrace/modules
 show() { echo; echo "# $*"; }
 
 show "insmod the cores, the tracer, the statistics sink, the bridge, the sample and its probe module"
-for m in rtrace_tracepoint rtrace_marker rtrace_ring rtrace_stats rtrace_bridge rtrace_probe_sample rtrace_sample; do
+for m in rtrace_tracepoint rtrace_marker rtrace_ring rtrace_stats rtrace_bridge rtrace_sample_markers rtrace_sample; do
 	[ -f $M/$m.ko ] || continue
 	insmod $M/$m.ko || exit 1
 done
@@ -65,7 +65,7 @@ rtrace disable --sink ring '*:*' >/dev/null 2>&1
 echo "-----BEGIN RTRACE RECORDING-----"
 tar -C /tmp -cf - recording | gzip | base64
 echo "-----END RTRACE RECORDING-----"
-for m in rtrace_sample rtrace_probe_sample rtrace_bridge rtrace_stats rtrace_ring rtrace_marker rtrace_tracepoint; do
+for m in rtrace_sample rtrace_sample_markers rtrace_bridge rtrace_stats rtrace_ring rtrace_marker rtrace_tracepoint; do
 	grep -q "^$m " /proc/modules && rmmod $m
 done
 true

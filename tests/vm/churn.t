@@ -9,10 +9,10 @@ step() { "$@" >/dev/null 2>&1 || errors=$((errors + 1)); }
 round=0
 while [ $round -lt 50 ]; do
 	# probe first, instrumented module first; each unloaded first or last.
-	step load rtrace_sample_probe; step load rtrace_sample; step unload rtrace_sample; step unload rtrace_sample_probe
-	step load rtrace_sample_probe; step load rtrace_sample; step unload rtrace_sample_probe; step unload rtrace_sample
-	step load rtrace_sample; step load rtrace_sample_probe; step unload rtrace_sample; step unload rtrace_sample_probe
-	step load rtrace_sample; step load rtrace_sample_probe; step unload rtrace_sample_probe; step unload rtrace_sample
+	step load rtrace_sample_counter; step load rtrace_sample; step unload rtrace_sample; step unload rtrace_sample_counter
+	step load rtrace_sample_counter; step load rtrace_sample; step unload rtrace_sample_counter; step unload rtrace_sample
+	step load rtrace_sample; step load rtrace_sample_counter; step unload rtrace_sample; step unload rtrace_sample_counter
+	step load rtrace_sample; step load rtrace_sample_counter; step unload rtrace_sample_counter; step unload rtrace_sample
 	round=$((round + 1))
 done
 check_eq "churn: 800 insmod/rmmod in every order, none failed" 0 $errors

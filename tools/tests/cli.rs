@@ -21,7 +21,7 @@ fn fake_debugfs(root: &Path) {
     fs::write(
         rt.join("tracepoints"),
         "sched_switch(prev: &Task, next: &Task) module=rtrace_sample probes=1 enabled=1\n  \
-         probe module=rtrace_sample_probe prio=10\n",
+         probe module=rtrace_sample_counter prio=10\n",
     )
     .unwrap();
     let ms = markers();
@@ -89,7 +89,7 @@ fn list_shows_every_section() {
     assert_eq!(
         all,
         "tracepoints:\n  sched_switch(prev: &Task, next: &Task) module=rtrace_sample probes=1 \
-         enabled=1\n    probe module=rtrace_sample_probe prio=10\n\nmarkers:\n  \
+         enabled=1\n    probe module=rtrace_sample_counter prio=10\n\nmarkers:\n  \
          sched:sched_switch id=1 prev_comm:char[16] prev_pid:s32 prev_state:s64 \
          next_comm:char[16] next_pid:s32\n  sample:all_types id=2 a:u8 b:u16 c:u32 d:u64 e:s8 \
          g:s16 h:s32 i:s64 flag:bool name:char[8] path:str[64] data:bytes[8]\n  \

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! rtrace_probe_sample: the sample subsystem's tracepoints (samples/sched_trace.rs) turned into
+//! rtrace_sample_markers: the sample subsystem's tracepoints (samples/sched_trace.rs) turned into
 //! the `sample:*` markers, with the comm, pid, priority and state of the tasks involved.
 
 use kernel::prelude::*;
@@ -17,8 +17,8 @@ use rtrace::task;
 use sched_trace::*;
 
 module! {
-    type: SampleProbe,
-    name: "rtrace_probe_sample",
+    type: SampleMarkers,
+    name: "rtrace_sample_markers",
     author: "rtrace developers",
     description: "rtrace probe module: the sample subsystem's tracepoints as markers",
     license: "GPL",
@@ -61,11 +61,11 @@ fn on_wakeup(_: &(), woken: &Task) {
     emit_sample_sched_wakeup(&t.comm, t.pid, t.prio, t.state);
 }
 
-struct SampleProbe {
+struct SampleMarkers {
     _markers: Markers,
 }
 
-impl kernel::Module for SampleProbe {
+impl kernel::Module for SampleMarkers {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let markers = crate::register_markers!(sample:sched_switch, sample:sched_wakeup)?;
         register_trace_sched_switch(on_switch, &())?;
@@ -78,7 +78,7 @@ impl kernel::Module for SampleProbe {
     }
 }
 
-impl Drop for SampleProbe {
+impl Drop for SampleMarkers {
     fn drop(&mut self) {
         // The probes go, and no CPU runs them any more, before the markers they emit.
         let _ = unregister_trace_sched_switch(on_switch, &());

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! rtrace sample probe: counts the sample subsystem's hand-offs.
+//! rtrace_sample_counter: a probe module that counts the sample subsystem's hand-offs.
 //!
 //! Connects typed probes to `sched_switch` and `sched_wakeup` (samples/sched_trace.rs), whether
 //! the sample module is loaded yet or not, and reports its counts when unloaded.
@@ -19,10 +19,10 @@ mod sched_trace;
 use sched_trace::*;
 
 module! {
-    type: SampleProbe,
-    name: "rtrace_sample_probe",
+    type: SampleCounter,
+    name: "rtrace_sample_counter",
     author: "rtrace developers",
-    description: "rtrace sample probe: counts sample tracepoint hits",
+    description: "rtrace sample probe module: counts sample tracepoint hits",
     license: "GPL",
 }
 
@@ -44,9 +44,9 @@ fn on_wakeup(counts: &Counts, _task: &Task) {
     counts.wakeups.fetch_add(1, Ordering::Relaxed);
 }
 
-struct SampleProbe;
+struct SampleCounter;
 
-impl kernel::Module for SampleProbe {
+impl kernel::Module for SampleCounter {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         register_trace_sched_switch(on_switch, &COUNTS)?;
         if let Err(e) = register_trace_sched_wakeup(on_wakeup, &COUNTS) {
@@ -54,11 +54,11 @@ impl kernel::Module for SampleProbe {
             rtrace::tracepoint::synchronize_unregister();
             return Err(e);
         }
-        Ok(SampleProbe)
+        Ok(SampleCounter)
     }
 }
 
-impl Drop for SampleProbe {
+impl Drop for SampleCounter {
     fn drop(&mut self) {
         let _ = unregister_trace_sched_switch(on_switch, &COUNTS);
         let _ = unregister_trace_sched_wakeup(on_wakeup, &COUNTS);
