@@ -10,33 +10,39 @@ use core::sync::atomic::Ordering;
 
 use kernel::prelude::*;
 
-use crate::registry::{copy, label, read, sink_name, text, Entry, Registry};
+use crate::registry::{copy, label, read, sink_name, text, Entry, Registry, PENDING_MAX};
 use crate::rtrace::filter::{glob_match, Filter};
+use crate::rtrace::kvec;
 use crate::rtrace::record::{Field, FieldType, FIELDS_MAX};
 use crate::rtrace::set_event::{is_glob, Word};
+use crate::rtrace::text::Escaped;
 
-/// Most connection changes one write may make.
+/// Most connections one write may make. Removals are not counted: they are bounded by the
+/// connections that exist, and `!*:*:*` must remove them all.
 const CHANGES_MAX: usize = 1024;
 
 /// One planned change: connect (or disconnect) `sink` and `subsystem:event`.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct Change<'a> {
     remove: bool,
-    sink: &'a [u8],
     subsystem: &'a [u8],
     event: &'a [u8],
+    sink: &'a [u8],
 }
 
 impl Registry {
     /// Applies `words` (from `file`, for messages): every word is expanded against the
-    /// registered sinks, markers and connections first; a word that matches nothing refuses
-    /// the whole write with `ENOENT`. Connections are then made (undone if one fails), then
-    /// removed. The caller waits for a grace period if something was removed.
+    /// registered sinks, markers and connections first, into a plan without duplicates (words
+    /// may overlap). A connecting word that matches nothing refuses the whole write with
+    /// `ENOENT`; a disconnecting word that matches nothing changes nothing, as in ftrace.
+    /// Connections are then made (undone if one fails), then removed. Returns whether the
+    /// caller must wait for a grace period (something was removed, or connected and undone).
     pub(crate) fn apply(&mut self, file: &str, words: &[Word<'_>]) -> Result<bool> {
+        // Sorted, so that a duplicate is found by binary search.
         let mut plan: KVec<Change<'_>> = KVec::new();
         // The plan borrows names from `self` and from `words`; it is applied below, after the
         // borrows of `self` end, through copies.
         for w in words {
-            let before = plan.len();
             if w.remove {
                 for c in self.connections.iter() {
                     if glob_match(w.sink, &c.sink)
@@ -46,59 +52,64 @@ impl Registry {
                         push(&mut plan, true, &c.sink, &c.subsystem, &c.event)?;
                     }
                 }
-            } else {
-                let sinks = self.sinks.iter().map(|s| sink_name(s.raw));
-                let literal_sink = (!is_glob(w.sink)).then_some(w.sink);
-                let markers = self.markers.iter().map(|m| {
-                    let (s, e) = label(m.raw);
-                    (s.as_bytes(), e.as_bytes())
-                });
-                let literal_marker =
-                    (!is_glob(w.subsystem) && !is_glob(w.event)).then_some((w.subsystem, w.event));
-                let sinks = Iterator::chain(
-                    literal_sink.into_iter(),
-                    sinks.filter(|s| literal_sink.is_none() && glob_match(w.sink, s)),
+                continue;
+            }
+            let mut matched = false;
+            let sinks = self.sinks.iter().map(|s| sink_name(s.raw));
+            let literal_sink = (!is_glob(w.sink)).then_some(w.sink);
+            let markers = self.markers.iter().map(|m| {
+                let (s, e) = label(m.raw);
+                (s.as_bytes(), e.as_bytes())
+            });
+            let literal_marker =
+                (!is_glob(w.subsystem) && !is_glob(w.event)).then_some((w.subsystem, w.event));
+            let sinks = Iterator::chain(
+                literal_sink.into_iter(),
+                sinks.filter(|s| literal_sink.is_none() && glob_match(w.sink, s)),
+            );
+            for sink in sinks {
+                let pairs = Iterator::chain(
+                    literal_marker.into_iter(),
+                    markers.clone().filter(|(s, e)| {
+                        literal_marker.is_none()
+                            && glob_match(w.subsystem, s)
+                            && glob_match(w.event, e)
+                    }),
                 );
-                for sink in sinks {
-                    let pairs = Iterator::chain(
-                        literal_marker.into_iter(),
-                        markers.clone().filter(|(s, e)| {
-                            literal_marker.is_none()
-                                && glob_match(w.subsystem, s)
-                                && glob_match(w.event, e)
-                        }),
-                    );
-                    for (subsystem, event) in pairs {
-                        let exists = self
-                            .connections
-                            .iter()
-                            .any(|c| c.is(sink, subsystem, event));
-                        if !exists {
-                            push(&mut plan, false, sink, subsystem, event)?;
-                        }
+                for (subsystem, event) in pairs {
+                    // Connecting what is connected already, or planned by an earlier word of
+                    // this write, is not an error.
+                    matched = true;
+                    if !self.has_connection(sink, subsystem, event) {
+                        push(&mut plan, false, sink, subsystem, event)?;
                     }
-                }
-                // Connecting what is connected already is not an error.
-                if plan.len() == before && self.matches_any(w) {
-                    continue;
                 }
             }
-            if plan.len() == before {
+            if !matched && !self.matches_any(w) {
                 pr_err!(
-                    "{}: '{}{}:{}:{}' matches no {}\n",
+                    "{}: '{}:{}:{}' matches no sink or marker\n",
                     file,
-                    if w.remove { "!" } else { "" },
-                    text(w.sink),
-                    text(w.subsystem),
-                    text(w.event),
-                    if w.remove {
-                        "connection"
-                    } else {
-                        "sink or marker"
-                    }
+                    Escaped(w.sink),
+                    Escaped(w.subsystem),
+                    Escaped(w.event),
                 );
                 return Err(ENOENT);
             }
+        }
+        // Pending connections are capped: counted before this write's removals.
+        let new_pending = plan
+            .iter()
+            .filter(|c| !c.remove && self.is_pending(c.sink, c.subsystem, c.event))
+            .count();
+        if self.pending() + new_pending > PENDING_MAX {
+            pr_err!(
+                "{}: {} more pending connections, {} already: at most {} in all\n",
+                file,
+                new_pending,
+                self.pending(),
+                PENDING_MAX
+            );
+            return Err(ENOSPC);
         }
         // Copies, so that the registry can change under the plan.
         let mut owned: KVec<(bool, [KVec<u8>; 3])> = KVec::with_capacity(plan.len(), GFP_KERNEL)?;
@@ -113,11 +124,17 @@ impl Registry {
         }
         drop(plan);
         let mut done = 0;
+        let (mut pending, mut first) = (0, None);
         for (remove, [k, s, e]) in owned.iter() {
             if *remove {
                 continue;
             }
-            if let Err(err) = self.connect(k, s, e) {
+            let made = self.connect(k, s, e);
+            if let Ok(true) = made {
+                pending += 1;
+                first.get_or_insert([k.as_slice(), s.as_slice(), e.as_slice()]);
+            }
+            if let Err(err) = made {
                 pr_err!(
                     "{}: connecting {}:{}:{} failed ({:?}): nothing changed\n",
                     file,
@@ -132,6 +149,10 @@ impl Registry {
                 return Err(err);
             }
             done += 1;
+        }
+        // Once per write: a typo in a literal name arms a connection that may never be made.
+        if let Some(first) = first {
+            self.log_pending(file, pending, first);
         }
         let mut removed = false;
         for (_, [k, s, e]) in owned.iter().filter(|(r, _)| *r) {
@@ -191,26 +212,36 @@ impl Registry {
         }
     }
 
-    /// `set_event`: `sink:subsystem:event` lines.
+    /// `set_event`: `sink:subsystem:event` lines, by marker then sink, with ` pending` after
+    /// those whose sink or marker is not registered.
     pub(crate) fn write_connections(&self, out: &mut impl Write) {
         for c in self.connections.iter() {
             let _ = writeln!(
                 out,
-                "{}:{}:{}",
+                "{}:{}:{}{}",
                 text(&c.sink),
                 text(&c.subsystem),
-                text(&c.event)
+                text(&c.event),
+                if self.is_pending(&c.sink, &c.subsystem, &c.event) {
+                    " pending"
+                } else {
+                    ""
+                }
             );
         }
     }
 
-    /// A marker's `enable`: the names of the sinks connected to it.
+    /// A marker's `enable`: the names of the sinks connected to it, with ` pending` after those
+    /// not registered.
     pub(crate) fn write_enable(&self, entry: &Entry, out: &mut impl Write) {
         let (s, e) = label(entry.raw);
-        for c in self.connections.iter().filter(|c| {
-            c.subsystem.as_slice() == s.as_bytes() && c.event.as_slice() == e.as_bytes()
-        }) {
-            let _ = writeln!(out, "{}", text(&c.sink));
+        for c in self.connections_to(s.as_bytes(), e.as_bytes()) {
+            let pending = if self.sink_registered(&c.sink) {
+                ""
+            } else {
+                " pending"
+            };
+            let _ = writeln!(out, "{}{}", text(&c.sink), pending);
         }
     }
 
@@ -225,8 +256,9 @@ impl Registry {
             .markers
             .iter_mut()
             .find(|m| core::ptr::eq(&***m, entry))
-            .ok_or(ENODEV)?;
-        let expression = expression.trim();
+            .ok_or(EIO)?;
+        // The grammar is ASCII: other whitespace is not trimmed (and is refused by the parser).
+        let expression = expression.trim_matches(|c: char| c.is_ascii_whitespace());
         let (s, e) = label(entry.raw);
         let new = if expression == "0" {
             None
@@ -239,7 +271,13 @@ impl Registry {
             match Filter::compile(&fields[..n], expression.as_bytes()) {
                 Ok(filter) => Some(KBox::new(filter, GFP_KERNEL)?),
                 Err(why) => {
-                    pr_err!("{}:{} filter: {}: '{}'\n", s, e, why.message(), expression);
+                    pr_err!(
+                        "{}:{} filter: {}: '{}'\n",
+                        s,
+                        e,
+                        why.message(),
+                        Escaped(expression.as_bytes())
+                    );
                     return Err(EINVAL);
                 }
             }
@@ -258,6 +296,7 @@ impl Registry {
     }
 }
 
+/// Adds a change to the sorted `plan`, unless it is there already.
 fn push<'a>(
     plan: &mut KVec<Change<'a>>,
     remove: bool,
@@ -265,27 +304,22 @@ fn push<'a>(
     subsystem: &'a [u8],
     event: &'a [u8],
 ) -> Result {
-    let dup = plan.iter().any(|c| {
-        c.remove == remove && c.sink == sink && c.subsystem == subsystem && c.event == event
-    });
-    if dup {
+    let change = Change {
+        remove,
+        subsystem,
+        event,
+        sink,
+    };
+    let Err(at) = plan.binary_search(&change) else {
         return Ok(());
-    }
-    if plan.len() >= CHANGES_MAX {
+    };
+    // Connections sort before removals.
+    if !remove && plan.partition_point(|c| !c.remove) >= CHANGES_MAX {
         pr_err!(
-            "set_event: more than {} changes in one write\n",
+            "set_event: more than {} connections in one write\n",
             CHANGES_MAX
         );
         return Err(E2BIG);
     }
-    plan.push(
-        Change {
-            remove,
-            sink,
-            subsystem,
-            event,
-        },
-        GFP_KERNEL,
-    )?;
-    Ok(())
+    kvec::insert(plan, at, change, GFP_KERNEL)
 }

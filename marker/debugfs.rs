@@ -23,6 +23,7 @@ use crate::rtrace::debugfs::{command_write, Dir, SeqFile};
 use crate::rtrace::filter::TEXT_MAX;
 use crate::rtrace::record::{write_format, Field, FieldType, FIELDS_MAX, NAME_MAX};
 use crate::rtrace::set_event::{self, Word};
+use crate::rtrace::text::Escaped;
 
 // The dentry pointers are opaque here, never dereferenced.
 #[allow(improper_ctypes)]
@@ -138,6 +139,11 @@ unsafe fn written(file: *mut bindings::file) -> *const Entry {
     }
 }
 
+/// What the files of a marker that is gone answer: `EIO`, as debugfs answers for every
+/// operation on a file removed while open (`debugfs_file_get()`); the registry says so first,
+/// while the marker's files are being removed.
+const GONE: kernel::error::Error = EIO;
+
 /// Longest write to `set_event` or `enable`.
 const WORDS_MAX: usize = 4096;
 
@@ -148,11 +154,13 @@ fn apply_words<'a>(
     parse: impl Fn(&'a [u8]) -> core::result::Result<Word<'a>, &'static str>,
 ) -> Result {
     let mut words = KVec::new();
-    for w in text.split_whitespace() {
+    // The grammar is ASCII, as ftrace's: words are separated by ASCII whitespace only, and any
+    // other character (U+3000 included) is refused by `parse`.
+    for w in text.split_ascii_whitespace() {
         match parse(w.as_bytes()) {
             Ok(word) => words.push(word, GFP_KERNEL)?,
             Err(why) => {
-                pr_err!("{}: '{}': {}\n", file, w, why);
+                pr_err!("{}: '{}': {}\n", file, Escaped(w.as_bytes()), why);
                 return Err(EINVAL);
             }
         }
@@ -225,7 +233,7 @@ extern "C" fn rtrace_marker_enable_show(m: *mut bindings::seq_file, _v: *mut c_v
     let (mut out, entry) = unsafe { shown(m) };
     let registry = registry::lock();
     if !registry.holds(entry) {
-        return ENODEV.to_errno();
+        return GONE.to_errno();
     }
     // SAFETY: a registered entry is alive while the registry's mutex is held.
     registry.write_enable(unsafe { &*entry }, &mut out);
@@ -247,7 +255,7 @@ extern "C" fn rtrace_marker_enable_write(
         let (sl, el) = {
             let registry = registry::lock();
             if !registry.holds(entry) {
-                return Err(ENODEV);
+                return Err(GONE);
             }
             // SAFETY: a registered entry is alive while the registry's mutex is held.
             let (s, e) = registry::label(unsafe { (*entry).raw });
@@ -268,7 +276,7 @@ extern "C" fn rtrace_marker_filter_show(m: *mut bindings::seq_file, _v: *mut c_v
     let (mut out, entry) = unsafe { shown(m) };
     let registry = registry::lock();
     if !registry.holds(entry) {
-        return ENODEV.to_errno();
+        return GONE.to_errno();
     }
     // SAFETY: a registered entry is alive while the registry's mutex is held.
     let text = unsafe { &(*entry).filter_text };

@@ -18,7 +18,8 @@ fn check_abi(abi: u32, who: *mut bindings::module) -> Result {
     if abi != MARKER_ABI {
         pr_err!(
             "module {} was built against rtrace marker ABI {}, this core has ABI {}: rebuild it\n",
-            module_name(who),
+            // SAFETY: `who` is the calling module, loaded during the call.
+            unsafe { module_name(who) },
             abi,
             MARKER_ABI
         );
@@ -143,7 +144,11 @@ unsafe extern "C" fn rtrace_marker_connect(
     errno(check_abi(abi, core::ptr::null_mut()).and_then(|()| {
         // SAFETY: NUL-terminated by the function's contract.
         let [k, s, e] = unsafe { names(sink, subsystem, event) };
-        registry::lock().connect(k, s, e)
+        let mut registry = registry::lock();
+        if registry.connect(k, s, e)? {
+            registry.log_pending("connect", 1, [k, s, e]);
+        }
+        Ok(())
     }))
 }
 

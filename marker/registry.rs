@@ -23,6 +23,7 @@ use crate::rtrace::kvec;
 use crate::rtrace::module::name as module_name;
 use crate::rtrace::rcu_array;
 use crate::rtrace::record::{self, Field, FieldType, RecordError, FIELDS_MAX};
+use crate::rtrace::text::Escaped;
 
 /// A registered marker.
 pub(crate) struct Entry {
@@ -68,7 +69,8 @@ pub(crate) struct SinkEntry {
     owner: *mut bindings::module,
 }
 
-/// A connection of a sink to a marker, both by name: armed until both are registered.
+/// A connection of a sink to a marker, both by name: *pending* (armed) until both are
+/// registered.
 pub(crate) struct Connection {
     pub(crate) sink: KVec<u8>,
     pub(crate) subsystem: KVec<u8>,
@@ -81,7 +83,12 @@ pub(crate) struct Registry {
     pub(crate) markers: KVec<KBox<Entry>>,
     subsystems: KVec<Subsystem>,
     pub(crate) sinks: KVec<SinkEntry>,
+    /// Sorted by marker, then sink ([`Connection::key`]): a marker's connections are one run,
+    /// found by binary search, so that neither a connection nor a marker's refresh scans them
+    /// all.
     pub(crate) connections: KVec<Connection>,
+    /// How many connections are pending: their sink or their marker is not registered.
+    pending: usize,
     /// `markers/`, or null without debugfs. Set by the module's init, cleared by its exit.
     pub(crate) root: *mut bindings::dentry,
     last_id: u32,
@@ -106,6 +113,7 @@ static REGISTRY: GlobalLock<Registry> = {
                 subsystems: KVec::new(),
                 sinks: KVec::new(),
                 connections: KVec::new(),
+                pending: 0,
                 root: core::ptr::null_mut(),
                 last_id: 0,
             },
@@ -198,25 +206,102 @@ pub(crate) fn text(bytes: &[u8]) -> &str {
     core::str::from_utf8(bytes).unwrap_or("?")
 }
 
+/// ` and N more are`, or ` is` for 0, for messages.
+struct Plus(usize);
+
+impl core::fmt::Display for Plus {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            0 => write!(f, " is"),
+            n => write!(f, " and {n} more are"),
+        }
+    }
+}
+
+/// `subsystem:event`, or `name` alone when the second part is empty, for messages.
+struct Pair<'a>(&'a [u8], &'a [u8]);
+
+impl core::fmt::Display for Pair<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.1.is_empty() {
+            write!(f, "{}", Escaped(self.0))
+        } else {
+            write!(f, "{}:{}", Escaped(self.0), Escaped(self.1))
+        }
+    }
+}
+
+/// Most pending connections, in all: a write that would make more is refused (`ENOSPC`).
+pub(crate) const PENDING_MAX: usize = 1024;
+
 impl Connection {
-    pub(crate) fn is(&self, sink: &[u8], subsystem: &[u8], event: &[u8]) -> bool {
-        self.sink.as_slice() == sink
-            && self.subsystem.as_slice() == subsystem
-            && self.event.as_slice() == event
+    /// The order of [`Registry::connections`]: marker, then sink.
+    pub(crate) fn key(&self) -> (&[u8], &[u8], &[u8]) {
+        (&self.subsystem, &self.event, &self.sink)
     }
 }
 
 impl Registry {
-    /// The sinks connected to `marker`, in connection order.
+    /// Where the connection of `sink` to `subsystem:event` is (`Ok`), or would be inserted.
+    fn find(
+        &self,
+        sink: &[u8],
+        subsystem: &[u8],
+        event: &[u8],
+    ) -> core::result::Result<usize, usize> {
+        self.connections
+            .binary_search_by(|c| c.key().cmp(&(subsystem, event, sink)))
+    }
+
+    /// Whether sink `sink` is connected to `subsystem:event`, pending or not.
+    pub(crate) fn has_connection(&self, sink: &[u8], subsystem: &[u8], event: &[u8]) -> bool {
+        self.find(sink, subsystem, event).is_ok()
+    }
+
+    /// The connections of marker `subsystem:event`, by sink name.
+    pub(crate) fn connections_to(&self, subsystem: &[u8], event: &[u8]) -> &[Connection] {
+        let start = self
+            .connections
+            .partition_point(|c| (c.subsystem.as_slice(), c.event.as_slice()) < (subsystem, event));
+        let len = self.connections[start..].partition_point(|c| {
+            (c.subsystem.as_slice(), c.event.as_slice()) == (subsystem, event)
+        });
+        &self.connections[start..start + len]
+    }
+
+    /// Whether marker `subsystem:event` is registered.
+    pub(crate) fn marker_registered(&self, subsystem: &[u8], event: &[u8]) -> bool {
+        self.markers.iter().any(|m| {
+            let (s, e) = label(m.raw);
+            (s.as_bytes(), e.as_bytes()) == (subsystem, event)
+        })
+    }
+
+    /// Whether sink `name` is registered.
+    pub(crate) fn sink_registered(&self, name: &[u8]) -> bool {
+        self.sinks.iter().any(|s| sink_name(s.raw) == name)
+    }
+
+    /// Whether a connection of `sink` to `subsystem:event` is (or would be) pending.
+    pub(crate) fn is_pending(&self, sink: &[u8], subsystem: &[u8], event: &[u8]) -> bool {
+        !self.sink_registered(sink) || !self.marker_registered(subsystem, event)
+    }
+
+    /// How many connections are pending.
+    pub(crate) fn pending(&self) -> usize {
+        self.pending
+    }
+}
+
+impl Registry {
+    /// The registered sinks connected to `marker`, by name.
     fn connected<'a>(
         &'a self,
         marker: &'a RawMarker,
     ) -> impl Iterator<Item = &'static RawSink> + 'a {
         let (subsystem, event) = label(marker);
-        let (subsystem, event) = (subsystem.as_bytes(), event.as_bytes());
-        self.connections
+        self.connections_to(subsystem.as_bytes(), event.as_bytes())
             .iter()
-            .filter(move |c| c.subsystem.as_slice() == subsystem && c.event.as_slice() == event)
             .filter_map(|c| {
                 self.sinks
                     .iter()
@@ -228,9 +313,7 @@ impl Registry {
     /// Whether a connection names sink `sink` and `marker` (registered or not).
     fn is_connected(&self, sink: &[u8], marker: &RawMarker) -> bool {
         let (subsystem, event) = label(marker);
-        self.connections
-            .iter()
-            .any(|c| c.is(sink, subsystem.as_bytes(), event.as_bytes()))
+        self.has_connection(sink, subsystem.as_bytes(), event.as_bytes())
     }
 
     /// Publishes `marker`'s connected sinks for its sites and switches its static key to match.
@@ -248,7 +331,10 @@ impl Registry {
             sink: AtomicPtr::new(core::ptr::null_mut()),
         };
         // `connected` yields `count` sinks: an exact size for the array.
-        rcu_array::publish(&marker.sinks, Exact(entries, count), terminator)?;
+        // SAFETY: `marker.sinks` starts null and is stored to only by `rcu_array::publish`, here
+        // and in `remove`, under the registry's mutex; the core calls `rcu::barrier()` before it
+        // unloads.
+        unsafe { rcu_array::publish(&marker.sinks, Exact(entries, count), terminator) }?;
         if count != 0 {
             // The array is published before the key turns on.
             marker.key.enable();
@@ -302,7 +388,8 @@ impl Registry {
                 let (s, e) = label(raw);
                 pr_err!(
                     "module {}: marker {}:{} refused: {}\n",
-                    module_name(owner),
+                    // SAFETY: `owner` is the calling module, loaded during the call.
+                    unsafe { module_name(owner) },
                     s,
                     e,
                     why
@@ -317,10 +404,12 @@ impl Registry {
         {
             pr_err!(
                 "module {}: marker {}:{} is already registered by module {}\n",
-                module_name(owner),
+                // SAFETY: `owner` is the calling module, loaded during the call.
+                unsafe { module_name(owner) },
                 subsystem,
                 event,
-                module_name(other.owner)
+                // SAFETY: `other.owner` holds a registration, kept by the registry's mutex.
+                unsafe { module_name(other.owner) }
             );
             return Err(EEXIST);
         }
@@ -353,7 +442,15 @@ impl Registry {
         }
         self.subsystems[s].markers += 1;
         self.last_id = id;
+        // Cannot fail: the room is reserved.
         self.markers.push(entry, GFP_KERNEL)?;
+        // Its connections to registered sinks are no longer pending.
+        let made = self
+            .connections_to(subsystem.as_bytes(), event.as_bytes())
+            .iter()
+            .filter(|c| self.sink_registered(&c.sink))
+            .count();
+        self.pending -= made;
         Ok(())
     }
 
@@ -422,17 +519,27 @@ impl Registry {
 
     fn remove(&mut self, i: usize) -> Trash {
         let entry = kvec::swap_remove(&mut self.markers, i);
-        let (subsystem, _) = label(entry.raw);
+        let (subsystem, event) = label(entry.raw);
+        // Its connections to registered sinks are pending again.
+        let armed = self
+            .connections_to(subsystem.as_bytes(), event.as_bytes())
+            .iter()
+            .filter(|c| self.sink_registered(&c.sink))
+            .count();
+        self.pending += armed;
         entry.raw.key.disable();
         // An empty list does not allocate. The marker's module frees its memory only after a
         // grace period (the module loader waits for one), when no site runs any more.
-        let _ = rcu_array::publish(
-            &entry.raw.sinks,
-            core::iter::empty(),
-            abi::SinkEntry {
-                sink: AtomicPtr::new(core::ptr::null_mut()),
-            },
-        );
+        // SAFETY: as in `refresh`.
+        let _ = unsafe {
+            rcu_array::publish(
+                &entry.raw.sinks,
+                core::iter::empty(),
+                abi::SinkEntry {
+                    sink: AtomicPtr::new(core::ptr::null_mut()),
+                },
+            )
+        };
         // Sites in flight may still evaluate the filter: freed after a grace period.
         let filter = entry
             .raw
@@ -467,6 +574,7 @@ impl Registry {
         drop(core::mem::take(&mut self.subsystems));
         drop(core::mem::take(&mut self.sinks));
         drop(core::mem::take(&mut self.connections));
+        self.pending = 0;
     }
 
     /// Registers sink `raw` of `owner`; its connections made before take effect.
@@ -479,7 +587,8 @@ impl Registry {
         if !valid_name(name, record::NAME_MAX) {
             pr_err!(
                 "module {}: sink name '{}' refused: 1 to 64 of [A-Za-z0-9_]\n",
-                module_name(owner),
+                // SAFETY: `owner` is the calling module, loaded during the call.
+                unsafe { module_name(owner) },
                 text(name)
             );
             return Err(EINVAL);
@@ -487,13 +596,21 @@ impl Registry {
         if let Some(other) = self.sinks.iter().find(|s| sink_name(s.raw) == name) {
             pr_err!(
                 "module {}: sink {} is already registered by module {}\n",
-                module_name(owner),
+                // SAFETY: `owner` is the calling module, loaded during the call.
+                unsafe { module_name(owner) },
                 text(name),
-                module_name(other.owner)
+                // SAFETY: `other.owner` holds a registration, kept by the registry's mutex.
+                unsafe { module_name(other.owner) }
             );
             return Err(EEXIST);
         }
         self.sinks.push(SinkEntry { raw, owner }, GFP_KERNEL)?;
+        let made = self
+            .connections
+            .iter()
+            .filter(|c| c.sink.as_slice() == name && self.marker_registered(&c.subsystem, &c.event))
+            .count();
+        self.pending -= made;
         for m in self
             .markers
             .iter()
@@ -515,6 +632,12 @@ impl Registry {
         };
         let _ = kvec::swap_remove(&mut self.sinks, i);
         let name = sink_name(raw);
+        let armed = self
+            .connections
+            .iter()
+            .filter(|c| c.sink.as_slice() == name && self.marker_registered(&c.subsystem, &c.event))
+            .count();
+        self.pending += armed;
         for m in self
             .markers
             .iter()
@@ -525,49 +648,82 @@ impl Registry {
         true
     }
 
-    /// Connects sink `sink` to marker `subsystem:event`, by name.
-    pub(crate) fn connect(&mut self, sink: &[u8], subsystem: &[u8], event: &[u8]) -> Result {
+    /// Connects sink `sink` to marker `subsystem:event`, by name; returns whether the new
+    /// connection is pending (its sink or its marker is not registered). There may be
+    /// [`PENDING_MAX`] pending connections (`ENOSPC` beyond); the caller says in the kernel log
+    /// that one is pending ([`Registry::log_pending`]).
+    pub(crate) fn connect(&mut self, sink: &[u8], subsystem: &[u8], event: &[u8]) -> Result<bool> {
         for name in [sink, subsystem, event] {
             if !valid_name(name, record::NAME_MAX) {
-                pr_err!("connect: invalid name '{}'\n", text(name));
+                pr_err!("connect: invalid name '{}'\n", Escaped(name));
                 return Err(EINVAL);
             }
         }
-        if self
-            .connections
-            .iter()
-            .any(|c| c.is(sink, subsystem, event))
-        {
+        let Err(at) = self.find(sink, subsystem, event) else {
             return Err(EEXIST);
+        };
+        let marker = self.markers.iter().find(|m| {
+            let (s, e) = label(m.raw);
+            (s.as_bytes(), e.as_bytes()) == (subsystem, event)
+        });
+        let pending = marker.is_none() || !self.sink_registered(sink);
+        if pending && self.pending >= PENDING_MAX {
+            pr_err!(
+                "connect: {}:{}:{}: more than {} pending connections\n",
+                text(sink),
+                text(subsystem),
+                text(event),
+                PENDING_MAX
+            );
+            return Err(ENOSPC);
         }
         let connection = Connection {
             sink: copy(sink)?,
             subsystem: copy(subsystem)?,
             event: copy(event)?,
         };
-        self.connections.push(connection, GFP_KERNEL)?;
-        let marker = self.markers.iter().find(|m| {
-            let (s, e) = label(m.raw);
-            (s.as_bytes(), e.as_bytes()) == (subsystem, event)
-        });
+        kvec::insert(&mut self.connections, at, connection, GFP_KERNEL)?;
         if let Some(m) = marker {
             if let Err(e) = self.refresh(m.raw) {
-                let last = self.connections.len() - 1;
-                drop(kvec::swap_remove(&mut self.connections, last));
+                drop(kvec::remove(&mut self.connections, at));
                 return Err(e);
             }
         }
-        Ok(())
+        if pending {
+            self.pending += 1;
+        }
+        Ok(pending)
+    }
+
+    /// Says in the kernel log, for `file`, that `count` new connections are pending, the
+    /// first `sink:subsystem:event`.
+    pub(crate) fn log_pending(&self, file: &str, count: usize, first: [&[u8]; 3]) {
+        let [sink, subsystem, event] = first;
+        let (what, name) = if self.sink_registered(sink) {
+            ("marker", Pair(subsystem, event))
+        } else {
+            ("sink", Pair(sink, b""))
+        };
+        pr_info!(
+            "{}: {}:{}:{}{} pending: no {} {} is registered; connected when it is ({} pending in all)\n",
+            file,
+            Escaped(sink),
+            Escaped(subsystem),
+            Escaped(event),
+            Plus(count.saturating_sub(1)),
+            what,
+            name,
+            self.pending
+        );
     }
 
     /// Removes the connection of `sink` to `subsystem:event`. The caller waits for a grace period
     /// if the sink must stop receiving the marker's records.
     pub(crate) fn disconnect(&mut self, sink: &[u8], subsystem: &[u8], event: &[u8]) -> Result {
-        let i = self
-            .connections
-            .iter()
-            .position(|c| c.is(sink, subsystem, event))
-            .ok_or(ENOENT)?;
+        let i = self.find(sink, subsystem, event).map_err(|_| ENOENT)?;
+        if self.is_pending(sink, subsystem, event) {
+            self.pending -= 1;
+        }
         drop(kvec::remove(&mut self.connections, i));
         let marker = self.markers.iter().find(|m| {
             let (s, e) = label(m.raw);
@@ -587,7 +743,8 @@ impl Registry {
         while let Some(s) = self.sinks.iter().find(|s| s.owner == module).map(|s| s.raw) {
             pr_err!(
                 "module {} went without unregistering its sink {}: removed\n",
-                module_name(module),
+                // SAFETY: `module` is going; it is freed only after the notifier returns.
+                unsafe { module_name(module) },
                 text(sink_name(s))
             );
             self.unregister_sink(s);
@@ -602,7 +759,8 @@ impl Registry {
         let (s, e) = label(self.markers[i].raw);
         pr_err!(
             "module {} went without removing its marker {}:{}: removed\n",
-            module_name(module),
+            // SAFETY: `module` is going; it is freed only after the notifier returns.
+            unsafe { module_name(module) },
             s,
             e
         );

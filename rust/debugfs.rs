@@ -165,7 +165,8 @@ pub fn command_write<const N: usize>(
         Err(_) => return kernel::error::code::ENOMEM.to_errno() as isize,
     };
     let text = match user_text(buf, len, &mut text) {
-        Ok(t) if t.trim().is_empty() => {
+        // ASCII whitespace only, as every control file's grammar is ASCII.
+        Ok(t) if t.bytes().all(|c| c.is_ascii_whitespace()) => {
             kernel::pr_err!("{}: empty write\n", file);
             return kernel::error::code::EINVAL.to_errno() as isize;
         }

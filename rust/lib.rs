@@ -9,6 +9,7 @@ pub mod declaration;
 pub mod filter;
 pub mod histogram;
 pub mod probe_array;
+pub mod rcu_array;
 pub mod record;
 pub mod ring_buffer;
 pub mod ring_record;

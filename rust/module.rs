@@ -11,15 +11,18 @@ use kernel::bindings;
 use kernel::error::{to_result, Result};
 use kernel::types::Opaque;
 
-/// The name of `module`, for messages (`?` for null).
+/// The name of `module`, for messages (`?` for null, or a name that is not UTF-8).
 ///
-/// `module` must be null or a module that stays loaded while the name is used: the caller's own,
-/// or one that holds a registration the caller has not released yet.
-pub fn name(module: *mut bindings::module) -> &'static str {
+/// # Safety
+///
+/// `module` is null, or a `struct module` that stays loaded for `'a`: the caller's own, or one
+/// that holds a registration the caller has not released yet (its going notifier has not run).
+pub unsafe fn name<'a>(module: *mut bindings::module) -> &'a str {
     if module.is_null() {
         return "?";
     }
-    // SAFETY: by the function's contract `module` is live; its `name` is a NUL-terminated array.
+    // SAFETY: by the function's contract `module` is live for `'a`; its `name` is a
+    // NUL-terminated array.
     let name = unsafe { CStr::from_ptr((*module).name.as_ptr().cast()) };
     name.to_str().unwrap_or("?")
 }

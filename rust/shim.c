@@ -45,6 +45,12 @@ void rtrace_set_current_state_running(void)
 	__set_current_state(TASK_RUNNING);
 }
 
+/* rust/kthread.rs: wait() */
+void rtrace_might_sleep(void)
+{
+	might_sleep();
+}
+
 /* rust/kernel_tracepoint.rs: synchronize() */
 void rtrace_tracepoint_synchronize_unregister(void)
 {

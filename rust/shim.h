@@ -10,6 +10,7 @@ void rtrace_rcu_read_unlock_sched_notrace(void);
 struct task_struct *rtrace_kthread_create(int (*fn)(void *), void *data, const char *name);
 void rtrace_set_current_state_interruptible(void);
 void rtrace_set_current_state_running(void);
+void rtrace_might_sleep(void);
 void rtrace_tracepoint_synchronize_unregister(void);
 
 int rtrace_raw_smp_processor_id(void);

@@ -37,6 +37,16 @@ pub fn write_escaped(out: &mut impl fmt::Write, bytes: &[u8]) -> fmt::Result {
     Ok(())
 }
 
+/// `bytes` displayed as [`write_escaped`] writes them: for text that came from userspace and
+/// goes to the kernel log, where an embedded newline would start a forged log line of its own.
+pub struct Escaped<'a>(pub &'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_escaped(f, self.0)
+    }
+}
+
 /// The length of `bytes` as [`write_escaped`] writes them.
 fn escaped_len(bytes: &[u8]) -> usize {
     bytes
@@ -239,6 +249,10 @@ mod tests {
         let mut s = String::new();
         write_escaped(&mut s, b"").unwrap();
         assert_eq!(s, "");
+        // A log line cannot be forged: no newline, carriage return or escape goes through.
+        let forged = format!("{}", Escaped(b"1\nBUG: x\r\x1b[2K\xe3\x80\x80"));
+        assert_eq!(forged, "1\\x0aBUG: x\\x0d\\x1b[2K\\xe3\\x80\\x80");
+        assert!(forged.bytes().all(|c| (b' '..=b'~').contains(&c)));
     }
 
     #[test]

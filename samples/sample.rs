@@ -19,7 +19,7 @@ mod rtrace;
 
 mod sched_trace;
 
-use rtrace::kthread::{self, Thread, ThreadMain};
+use rtrace::kthread::{Current, Thread, ThreadMain};
 use rtrace::tracepoint::Definitions;
 use sched_trace::*;
 
@@ -71,13 +71,13 @@ static MEMBERS: [Member; THREADS] = [
 ];
 
 impl ThreadMain for Member {
-    fn main(&self) {
-        while !kthread::should_stop() {
-            let mine = kthread::wait(|| {
+    fn main(&self, current: &Current) {
+        while !current.should_stop() {
+            let mine = current.wait(|| {
                 RING.running.load(Ordering::Acquire)
                     && RING.token.load(Ordering::Acquire) == self.index
             });
-            if !mine || kthread::should_stop() {
+            if !mine || current.should_stop() {
                 continue;
             }
             let next = (self.index + 1) % THREADS;
@@ -102,7 +102,9 @@ impl kernel::Module for Sample {
         let names: [&CStr; THREADS] = [c"rtrace_ring/0", c"rtrace_ring/1", c"rtrace_ring/2"];
         let mut threads = KVec::with_capacity(THREADS, GFP_KERNEL)?;
         for (member, name) in MEMBERS.iter().zip(names) {
-            let thread = Thread::run(member, name)?;
+            // SAFETY: the thread goes into `Sample::threads`, dropped (after being stopped) by
+            // the module's exit, or right away if `init` fails.
+            let thread = unsafe { Thread::run(member, name) }?;
             RING.tasks[member.index]
                 .store(thread.task() as *const Task as *mut _, Ordering::Release);
             threads.push(thread, GFP_KERNEL)?;

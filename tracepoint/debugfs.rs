@@ -46,7 +46,8 @@ extern "C" fn rtrace_tracepoints_show(m: *mut bindings::seq_file, _v: *mut c_voi
         let name = core::str::from_utf8(&e.name).unwrap_or("?");
         let signature = core::str::from_utf8(&e.signature).unwrap_or("?");
         let (module, enabled) = match &e.defined {
-            Some(d) => (module_name(d.owner), d.tp.key.is_enabled()),
+            // SAFETY: `d.owner` holds a registration, kept by the registry's mutex.
+            Some(d) => (unsafe { module_name(d.owner) }, d.tp.key.is_enabled()),
             None => ("-", false),
         };
         let _ = write!(
@@ -60,7 +61,8 @@ extern "C" fn rtrace_tracepoints_show(m: *mut bindings::seq_file, _v: *mut c_voi
             let _ = writeln!(
                 out,
                 "  probe module={} prio={}",
-                module_name(p.owner),
+                // SAFETY: `p.owner` holds a registration, kept by the registry's mutex.
+                unsafe { module_name(p.owner) },
                 p.prio
             );
         }

@@ -16,7 +16,8 @@ fn check_abi(abi: u32, who: *mut bindings::module) -> Result {
     if abi != TRACEPOINT_ABI {
         pr_err!(
             "module {} was built against rtrace tracepoint ABI {}, this core has ABI {}: rebuild it\n",
-            module_name(who),
+            // SAFETY: `who` is the calling module, loaded during the call.
+            unsafe { module_name(who) },
             abi,
             TRACEPOINT_ABI
         );

@@ -28,7 +28,9 @@ pub(crate) fn publish(tp: &RawTracepoint, probes: &[Registration]) -> Result {
         data: core::ptr::null(),
         prio: 0,
     };
-    rcu_array::publish(&tp.probes, entries, terminator)
+    // SAFETY: `tp.probes` starts null and is stored to only here, under the registry mutex
+    // (held by every caller); the tracepoint core waits for `rcu_barrier()` before it unloads.
+    unsafe { rcu_array::publish(&tp.probes, entries, terminator) }
 }
 
 /// Makes the probe (`func`, `data`) of `tp`'s current array call the tracepoint's stub instead,

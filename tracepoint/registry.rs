@@ -121,7 +121,8 @@ fn check_declaration(
     if !valid_name(name, NAME_MAX) {
         pr_err!(
             "module {}: invalid tracepoint name '{}' (1 to {} of [A-Za-z0-9_])\n",
-            module_name(who),
+            // SAFETY: `who` is the calling module, loaded during the call.
+            unsafe { module_name(who) },
             text(&name[..name.len().min(NAME_MAX + 1)]),
             NAME_MAX
         );
@@ -130,7 +131,8 @@ fn check_declaration(
     if signature.len() > SIGNATURE_MAX {
         pr_err!(
             "module {}: tracepoint {}: signature longer than {} bytes\n",
-            module_name(who),
+            // SAFETY: `who` is the calling module, loaded during the call.
+            unsafe { module_name(who) },
             text(name),
             SIGNATURE_MAX
         );
@@ -156,7 +158,8 @@ impl Registry {
             if e.signature.as_slice() != signature.as_slice() {
                 pr_err!(
                     "module {}: tracepoint {}({}) does not match its declaration {}({}){}: refused\n",
-                    module_name(who),
+                    // SAFETY: `who` is the calling module, loaded during the call.
+                    unsafe { module_name(who) },
                     text(name),
                     text(&signature),
                     text(name),
@@ -205,9 +208,11 @@ impl Registry {
         if let Some(d) = &e.defined {
             pr_err!(
                 "module {}: tracepoint {} is already defined by module {}\n",
-                module_name(owner),
+                // SAFETY: `owner` is the calling module, loaded during the call.
+                unsafe { module_name(owner) },
                 text(name),
-                module_name(d.owner)
+                // SAFETY: `d.owner` holds a registration, kept by the registry's mutex.
+                unsafe { module_name(d.owner) }
             );
             return Err(EEXIST);
         }
@@ -314,7 +319,8 @@ impl Registry {
             while let Some(at) = e.probes.iter().position(|p| p.owner == module) {
                 pr_err!(
                     "module {} went without unregistering its probe from tracepoint {}: disconnected\n",
-                    module_name(module),
+                    // SAFETY: `module` is going; it is freed only after the notifier returns.
+                    unsafe { module_name(module) },
                     text(&e.name)
                 );
                 let p = kvec::remove(&mut e.probes, at);
@@ -331,7 +337,8 @@ impl Registry {
             if let Some(d) = e.defined.as_ref().filter(|d| d.owner == module) {
                 pr_err!(
                     "module {} went without removing its tracepoint {}: removed\n",
-                    module_name(module),
+                    // SAFETY: `module` is going; it is freed only after the notifier returns.
+                    unsafe { module_name(module) },
                     text(&e.name)
                 );
                 d.tp.key.disable();

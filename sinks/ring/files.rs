@@ -619,7 +619,8 @@ fn control(kind: usize, text: &str) -> Result {
     match kind {
         BUFFER_SIZE_KB => {
             let Ok(kb) = number(text) else {
-                pr_err!("buffer_size_kb: '{}' is not a number of KiB\n", text.trim());
+                let shown = text::Escaped(text.trim().as_bytes());
+                pr_err!("buffer_size_kb: '{}' is not a number of KiB\n", shown);
                 return Err(EINVAL);
             };
             if !(SIZE_KB_MIN..=SIZE_KB_MAX).contains(&kb) || kb % (SUB_SIZE / 1024) != 0 {
@@ -650,7 +651,8 @@ fn control(kind: usize, text: &str) -> Result {
                 "0" => false,
                 "1" => true,
                 other => {
-                    pr_err!("overwrite: '{}' is neither 0 nor 1\n", other);
+                    let shown = text::Escaped(other.as_bytes());
+                    pr_err!("overwrite: '{}' is neither 0 nor 1\n", shown);
                     return Err(EINVAL);
                 }
             };

@@ -29,15 +29,14 @@ use core::sync::atomic::{compiler_fence, AtomicPtr, AtomicU32, AtomicU64, Orderi
 
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::uaccess::UserSlice;
 
 #[path = "../../rust/rtrace.rs"]
 mod rtrace;
 
 use rtrace::abi::{self, FieldRef, RawSink, MARKER_ABI};
-use rtrace::debugfs::{Dir, SeqFile};
+use rtrace::debugfs::{command_write, Dir, SeqFile};
 use rtrace::global_lock::GlobalLock;
-use rtrace::histogram::{self, Command, ParseError, BUCKETS, COMMAND_MAX, HISTS_MAX};
+use rtrace::histogram::{self, Command, BUCKETS, COMMAND_MAX, HISTS_MAX};
 use rtrace::kvec;
 use rtrace::record::FieldType;
 use rtrace::sink::{self, Registration, Sink};
@@ -60,6 +59,9 @@ const SLOTS: usize = IDS + 1;
 /// Scratch areas per CPU, one per nesting level (task, softirq, hardirq, NMI, as ftrace's
 /// contexts); a record that nests deeper is counted but not added to histograms.
 const LEVELS: usize = 4;
+
+/// Longest write to `reset`, as for the ring tracer's control files.
+const RESET_MAX: usize = 160;
 
 /// Bytes of a scratch area; a longer record is counted but not added to histograms.
 const SCRATCH: usize = 4096;
@@ -523,17 +525,9 @@ fn remove(control: &mut Control, cmd: &Command<'_>) -> Result {
     Ok(())
 }
 
-/// A write to `hist`.
-fn hist_command(buf: *const c_char, len: usize) -> Result {
-    let mut text = [0u8; COMMAND_MAX];
-    let Some(bytes) = text.get_mut(..len) else {
-        pr_err!("hist: {}\n", ParseError::TooLong.reason());
-        return Err(EINVAL);
-    };
-    UserSlice::new(buf as usize, len)
-        .reader()
-        .read_slice(bytes)?;
-    let cmd = histogram::parse(bytes).map_err(|e| {
+/// A write to `hist`, past the checks every control file makes (`command_write`).
+fn hist_command(text: &str) -> Result {
+    let cmd = histogram::parse(text.as_bytes()).map_err(|e| {
         pr_err!("hist: {}\n", e.reason());
         EINVAL
     })?;
@@ -552,10 +546,24 @@ extern "C" fn rtrace_stats_hist_write(
     len: usize,
     _ppos: *mut bindings::loff_t,
 ) -> isize {
-    match hist_command(buf, len) {
-        Ok(()) => len as isize,
-        Err(e) => e.to_errno() as isize,
+    command_write::<COMMAND_MAX>("hist", buf, len, hist_command)
+}
+
+/// A write to `reset`, past the checks every control file makes.
+fn reset_command(text: &str) -> Result {
+    if text.trim_matches(|c: char| c.is_ascii_whitespace()) != "1" {
+        pr_err!("reset: write 1 to zero the counts and histograms\n");
+        return Err(EINVAL);
     }
+    if let Some(t) = tables() {
+        t.reset();
+    }
+    for h in CONTROL.lock().hists.iter() {
+        for c in h.buckets.iter() {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+    Ok(())
 }
 
 #[no_mangle]
@@ -565,30 +573,7 @@ extern "C" fn rtrace_stats_reset_write(
     len: usize,
     _ppos: *mut bindings::loff_t,
 ) -> isize {
-    let mut text = [0u8; 16];
-    let result = rtrace::debugfs::user_text(buf, len, &mut text).and_then(|t| {
-        if t.trim() != "1" {
-            return Err(EINVAL);
-        }
-        if let Some(t) = tables() {
-            t.reset();
-        }
-        for h in CONTROL.lock().hists.iter() {
-            for c in h.buckets.iter() {
-                c.store(0, Ordering::Relaxed);
-            }
-        }
-        Ok(())
-    });
-    match result {
-        Ok(()) => len as isize,
-        Err(e) => {
-            if e == EINVAL {
-                pr_err!("reset: write 1 to zero the counts and histograms\n");
-            }
-            e.to_errno() as isize
-        }
-    }
+    command_write::<RESET_MAX>("reset", buf, len, reset_command)
 }
 
 /// Writes the name of the marker with id `id`: `subsystem:event`, or `id:N` if none has it.

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Compile-time typing (TAP output): each module of tests/compile-fail/ registers a probe whose
-# signature does not match its tracepoint's declaration (samples/sched_trace.rs), and must fail
-# to build with a type error, against the bundled debug kernel.
+# Compile-time checks (TAP output): each module of tests/compile-fail/ must fail to build against
+# the bundled debug kernel. By default a case registers a probe whose signature does not match its
+# tracepoint's declaration (samples/sched_trace.rs) and must fail with a type error; a case with
+# `//! expect: REGEX` lines must fail with build-log lines matching each of them.
 #
 # Usage: tests/host/compile_fail.sh KDIR
 set -uo pipefail
@@ -27,6 +28,17 @@ for src in "$top"/tests/compile-fail/*.rs; do
 		modules >"$dir/build.log" 2>&1; then
 		echo "not ok - compile-fail: $name built, but its probe does not match the declaration"
 		failed=1
+	elif grep -q '^//! expect: ' "$src"; then
+		# A case says which errors must refuse it, one `//! expect: REGEX` line each.
+		missing=$(sed -n 's|^//! expect: ||p' "$src" | while read -r re; do
+			grep -Eq -- "$re" "$dir/build.log" || echo "$re"
+		done)
+		if [ -z "$missing" ]; then
+			echo "ok - compile-fail: $name is refused by the compiler with the errors it expects"
+		else
+			echo "not ok - compile-fail: $name failed without '$missing' (see $dir/build.log)"
+			failed=1
+		fi
 	elif grep -q 'error\[E0308\]: mismatched types' "$dir/build.log" &&
 		grep -q 'expected fn pointer' "$dir/build.log"; then
 		echo "ok - compile-fail: $name is refused by the compiler (mismatched probe type)"

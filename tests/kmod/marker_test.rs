@@ -30,7 +30,7 @@ mod rtrace;
 
 use rtrace::abi::{RawField, RawMarker, MARKER_ABI};
 use rtrace::debugfs::{c_name, Dir};
-use rtrace::kthread::{Thread, ThreadMain};
+use rtrace::kthread::{Current, Thread, ThreadMain};
 use rtrace::marker::Markers;
 use rtrace::record::FieldType;
 use rtrace::sink;
@@ -163,7 +163,7 @@ static STORM_DONE: AtomicU32 = AtomicU32::new(0);
 static STORM_BUSY: AtomicBool = AtomicBool::new(false);
 
 impl ThreadMain for Stormer {
-    fn main(&self) {
+    fn main(&self, _current: &Current) {
         for i in 0..STORM_COUNT.load(Ordering::Relaxed) as i32 {
             emit_test_sched_switch(b"storm", i, self.index, i as i64, b"storm", i, self.index);
         }
@@ -180,7 +180,8 @@ fn storm(count: u32) -> Result {
     let mut threads = KVec::with_capacity(STORM_THREADS, GFP_KERNEL)?;
     let mut result = Ok(());
     for s in STORMERS.iter() {
-        match Thread::run(s, c"rtrace_storm") {
+        // SAFETY: the thread goes into `threads`, dropped before this function returns.
+        match unsafe { Thread::run(s, c"rtrace_storm") } {
             Ok(t) => threads.push(t, GFP_KERNEL)?,
             Err(e) => {
                 result = Err(e);

@@ -36,7 +36,7 @@ mod rtrace;
 mod tp_test_trace;
 
 use rtrace::debugfs::{Dir, SeqFile};
-use rtrace::kthread::{self, Thread, ThreadMain};
+use rtrace::kthread::{Current, Thread, ThreadMain};
 use rtrace::tracepoint::{synchronize_unregister, Definitions};
 use tp_test_trace::*;
 
@@ -231,8 +231,8 @@ static STORMERS: [Stormer; STORM_THREADS] = [
 ];
 
 impl ThreadMain for Stormer {
-    fn main(&self) {
-        while !kthread::should_stop() {
+    fn main(&self, current: &Current) {
+        while !current.should_stop() {
             // Counted before firing: when the threads are stopped, `fired` is exact.
             trace_tp_test(FIRED.fetch_add(1, Ordering::Relaxed), self.index);
         }
@@ -259,7 +259,10 @@ fn storm(on: bool) -> Result {
         }
         let mut threads = KVec::with_capacity(STORM_THREADS, GFP_KERNEL)?;
         for s in STORMERS.iter() {
-            threads.push(Thread::run(s, c"rtrace_tp_storm")?, GFP_KERNEL)?;
+            // SAFETY: the thread goes into `CONTROL.storm`, dropped by `storm off` or by the
+            // module's exit, or right away if this fails.
+            let thread = unsafe { Thread::run(s, c"rtrace_tp_storm") }?;
+            threads.push(thread, GFP_KERNEL)?;
         }
         control.storm = Some(threads);
     } else {

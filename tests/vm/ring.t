@@ -134,7 +134,7 @@ storm=$!
 sleep 0.5
 check "ring: rmmod while a storm writes" unload rtrace_ring
 wait $storm
-check_eq "ring: the connection stays armed" "ring:test:sched_switch" "$(cat $SE)"
+check_eq "ring: the connection stays armed, pending" "ring:test:sched_switch pending" "$(cat $SE)"
 check "ring: reloads" load rtrace_ring
 echo "emit switch 1" >$C
 check "ring: the armed connection feeds the new tracer" grep -q "prev_pid=0 " $R/trace

@@ -88,8 +88,9 @@ check "stats: three words is -EINVAL" hist_err "test:sched_switch prev_prio x" "
 check "stats: a bad name is -EINVAL" hist_err "te-st:sched_switch prev_prio" "Invalid argument" "invalid name"
 check "stats: an empty write is -EINVAL" hist_err "" "Invalid argument" "empty write"
 check "stats: two lines in one write are -EINVAL" fails_with "Invalid argument" "hist: one command per write" to_hist 'test:all_types a_u8\ntest:all_types a_u16\n'
-check "stats: a write over 256 bytes is -EINVAL" fails_with "Invalid argument" "hist: write too long" to_hist '%0300d\n' 0
-check "stats: binary data is -EINVAL" fails_with "Invalid argument" "hist: binary data" to_hist '\001\002\377\n'
+check "stats: a write over 256 bytes is -EINVAL" fails_with "Invalid argument" "rtrace_stats: hist: write of 301 bytes: at most 256 at once" to_hist '%0300d\n' 0
+check "stats: a write that is not UTF-8 is -EINVAL" fails_with "Invalid argument" "rtrace_stats: hist: the write is not text \(UTF-8\)" to_hist '\001\002\377\n'
+check "stats: binary data is -EINVAL" fails_with "Invalid argument" "hist: binary data" to_hist '\001\002\n'
 check "stats: a NUL byte is -EINVAL" fails_with "Invalid argument" "hist: binary data" to_hist 'test:all_types a_u8\000\n'
 check "stats: up to 8 histograms" sh -c "for f in a_u8 a_u16 a_u32 a_i16; do echo \"test:all_types \$f\" >$H || exit 1; done"
 check "stats: a ninth is -EINVAL" hist_err "test:all_types a_i32" "Invalid argument" "test:all_types a_i32: too many histograms"
@@ -101,6 +102,9 @@ check "stats: removing keeps the others' counts" sh -c "echo '!test:all_types a_
 
 # Reset.
 check "stats: reset takes only 1" fails_with "Invalid argument" "rtrace_stats: reset: write 1" sh -c "echo 2 >$S/reset"
+check "stats: an empty reset is -EINVAL" fails_with "Invalid argument" "rtrace_stats: reset: empty write" sh -c "echo >$S/reset"
+check "stats: a reset over 160 bytes is -EINVAL" fails_with "Invalid argument" "rtrace_stats: reset: write of 200 bytes: at most 160 at once" sh -c "head -c 200 /dev/zero | tr '\\0' 1 >$S/reset"
+check "stats: a reset that is not UTF-8 is -EINVAL" fails_with "Invalid argument" "rtrace_stats: reset: the write is not text \(UTF-8\)" sh -c "printf '\\377' >/tmp/reset.in && dd if=/tmp/reset.in of=$S/reset"
 check "stats: reset" sh -c "echo 1 >$S/reset"
 check_eq "stats: counts are zero" "$header" "$(cat $S/counts)"
 check_eq "stats: histograms are zero, and still set up" \
