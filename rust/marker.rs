@@ -282,8 +282,7 @@ impl Drop for Markers {
 }
 
 /// Writes one record of `marker` (whose fields are `fields`) with `values` to every connected
-/// sink: encoded once, into the first sink's buffer, and copied into the others'. Called by the
-/// `emit_*` functions of `marker!`.
+/// sink, if they pass the marker's filter. Called by the `emit_*` functions of `marker!`.
 #[doc(hidden)]
 pub fn emit(marker: &RawMarker, fields: &[Field<'_>], values: &[Value<'_>]) {
     let rcu = ReadGuard::new();
@@ -293,8 +292,29 @@ pub fn emit(marker: &RawMarker, fields: &[Field<'_>], values: &[Value<'_>]) {
     let Ok(len) = record::encoded_len(fields, values) else {
         return;
     };
+    write_record(marker, &rcu, len, |out| {
+        // Cannot fail: `len` is the record's length, checked above, and `out` is `len` bytes.
+        let _ = record::encode_sized(fields, values, out, len);
+    });
+}
+
+/// Writes one `len`-byte record of `marker` to every connected sink: `encode` writes it (exactly
+/// `len` bytes, the whole of the slice it is given) once, into the first sink's buffer, and the
+/// others get copies. `encode` is not called when no sink takes the record.
+///
+/// The guard proves the RCU-sched read side that keeps the marker's sinks alive, and keeps
+/// preemption off, as sinks require.
+#[doc(hidden)]
+#[inline]
+pub fn write_record(
+    marker: &RawMarker,
+    rcu: &ReadGuard,
+    len: usize,
+    encode: impl FnOnce(&mut [u8]),
+) {
+    let mut encode = Some(encode);
     let mut first: Option<(&RawSink, *mut u8)> = None;
-    marker.for_each_sink(&rcu, |sink| {
+    marker.for_each_sink(rcu, |sink| {
         // Read after the sink array (acquire), so after the id was set.
         let id = marker.id.load(core::sync::atomic::Ordering::Relaxed);
         // SAFETY: a connected sink's callbacks take its own data; preemption is off (`rcu`).
@@ -306,8 +326,9 @@ pub fn emit(marker: &RawMarker, fields: &[Field<'_>], values: &[Value<'_>]) {
             None => {
                 // SAFETY: `reserve` returned `len` writable bytes, ours until `commit`.
                 let out = unsafe { core::slice::from_raw_parts_mut(at, len) };
-                // Cannot fail: `len` is the record's length, checked above.
-                let _ = record::encode_sized(fields, values, out, len);
+                if let Some(encode) = encode.take() {
+                    encode(out);
+                }
                 first = Some((sink, at));
             }
             Some((_, record)) => {
