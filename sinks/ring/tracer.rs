@@ -5,8 +5,8 @@
 //!
 //! Writers find the buffers through [`ACTIVE`], inside the marker site's RCU-sched read side.
 //! Resizing and resetting publish a new set and free the old one after a grace period; a record
-//! reserved in the old set is committed there (found by its address), so a writer never
-//! straddles two sets. Readers and control files hold the tracer's mutex ([`state`]) while they
+//! reserved in the old set is committed there (its reservation's handle is its `CpuBuf`), so a
+//! writer never straddles two sets. Readers and control files hold the tracer's mutex ([`state`]) while they
 //! use the buffers, which is what keeps a set alive under them.
 
 use core::ptr::NonNull;
@@ -19,7 +19,7 @@ use crate::cmdlines::Cmdlines;
 use crate::rtrace::global_lock::{GlobalLock, Guard};
 use crate::rtrace::ring_buffer::{Counters, CpuRing};
 use crate::rtrace::ring_record::{Header, HEADER_LEN};
-use crate::rtrace::sink::Sink;
+use crate::rtrace::sink::{Reservation, Sink};
 
 /// Bytes of one sub-buffer: a page, as ftrace's.
 pub(crate) const SUB_SIZE: usize = 4096;
@@ -43,7 +43,7 @@ pub(crate) struct CpuBuf {
     /// Lost records already reported to a reader (in a `LOST` line or notice).
     pub(crate) lost_reported: AtomicU64,
     pub(crate) cmdlines: Cmdlines,
-    data: VVec<u64>,
+    _data: VVec<u64>,
     _ends: KVec<AtomicU32>,
 }
 
@@ -65,16 +65,11 @@ impl CpuBuf {
                 ring,
                 lost_reported: AtomicU64::new(0),
                 cmdlines: Cmdlines::new(),
-                data,
+                _data: data,
                 _ends: ends,
             },
             GFP_KERNEL,
         )?)
-    }
-
-    fn contains(&self, at: *const u8) -> bool {
-        let start = self.data.as_ptr() as usize;
-        (start..start + self.ring.size()).contains(&(at as usize))
     }
 }
 
@@ -148,8 +143,6 @@ static STATE: GlobalLock<State> = {
 
 /// The buffers writers use; null while there are none.
 static ACTIVE: AtomicPtr<Buffers> = AtomicPtr::new(core::ptr::null_mut());
-/// The set being replaced, until a grace period has passed: commits of records reserved there.
-static RETIRING: AtomicPtr<Buffers> = AtomicPtr::new(core::ptr::null_mut());
 /// A reader sleeps, or is about to: the next commit wakes the readers.
 pub(crate) static WAITING: AtomicBool = AtomicBool::new(false);
 /// Counts the wake-ups: a reader sleeps until it changes, so that a reader that sets `WAITING`
@@ -167,10 +160,6 @@ impl State {
     /// Replaces the buffers with `new` (or none), once no writer uses the old ones.
     pub(crate) fn replace(&mut self, new: Option<KBox<Buffers>>) {
         let old = self.buffers.take();
-        let old_ptr = old.as_ref().map_or(core::ptr::null_mut(), |b| {
-            (&**b as *const Buffers).cast_mut()
-        });
-        RETIRING.store(old_ptr, Ordering::Release);
         let new_ptr = new.as_ref().map_or(core::ptr::null_mut(), |b| {
             (&**b as *const Buffers).cast_mut()
         });
@@ -179,7 +168,6 @@ impl State {
         // Every writer that found the old set has committed after a grace period: writers run
         // inside a marker site's RCU-sched read side.
         crate::rtrace::rcu::synchronize();
-        RETIRING.store(core::ptr::null_mut(), Ordering::Release);
         drop(old);
     }
 }
@@ -193,8 +181,12 @@ fn this_cpu() -> usize {
 /// The ring-buffer sink.
 pub(crate) struct Tracer;
 
-impl Sink for Tracer {
-    fn reserve(&self, id: u32, len: usize) -> Option<NonNull<u8>> {
+// SAFETY: a reservation is the ring's (`CpuRing::reserve`: room for the header and `len` bytes,
+// the writer's until its commit, commits nesting last in, first out); its handle is the
+// `CpuBuf` it was taken in, which stays alive until a grace period after its set is replaced,
+// so until the commit, which runs in the same RCU-sched read side.
+unsafe impl Sink for Tracer {
+    unsafe fn reserve(&self, id: u32, len: usize) -> Option<Reservation> {
         let buffers = ACTIVE.load(Ordering::Acquire);
         if buffers.is_null() {
             return None;
@@ -224,26 +216,16 @@ impl Sink for Tracer {
         // SAFETY: `reserve` gave `HEADER_LEN + len` bytes at `at`, ours until `commit`.
         unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), at, HEADER_LEN) };
         // SAFETY: inside the same reservation.
-        NonNull::new(unsafe { at.add(HEADER_LEN) })
+        let record = NonNull::new(unsafe { at.add(HEADER_LEN) })?;
+        Some(Reservation::new(record, buf as *const CpuBuf as usize))
     }
 
-    fn commit(&self, record: NonNull<u8>) {
-        let cpu = this_cpu();
-        let at = record.as_ptr().wrapping_sub(HEADER_LEN);
-        for set in [&ACTIVE, &RETIRING] {
-            let buffers = set.load(Ordering::Acquire);
-            if buffers.is_null() {
-                continue;
-            }
-            // SAFETY: as in `reserve`; the set the record was reserved in is one of these two
-            // until a grace period after it was replaced.
-            if let Some(buf) = unsafe { &*buffers }.cpus.get(cpu) {
-                if buf.contains(at) {
-                    buf.ring.commit();
-                    break;
-                }
-            }
-        }
+    unsafe fn commit(&self, handle: usize) {
+        // SAFETY: `handle` is the `CpuBuf` of a reservation not committed yet (the caller's
+        // promise), alive until a grace period after its set was replaced, which the marker
+        // site's read side, still held, holds off.
+        let buf = unsafe { &*(handle as *const CpuBuf) };
+        buf.ring.commit();
         // One wake-up per wait: the first commit after a reader waits clears the flag (a plain
         // load first, so that commits nobody waits for do not write the shared line).
         if WAITING.load(Ordering::Relaxed) && WAITING.swap(false, Ordering::Relaxed) {

@@ -21,7 +21,7 @@ mod rtrace;
 
 use rtrace::abi::RawSink;
 use rtrace::debugfs::{c_name, Dir, SeqFile};
-use rtrace::sink::{self, Registration, Sink};
+use rtrace::sink::{self, Registration, Reservation, Sink};
 
 module! {
     type: SinkTest,
@@ -65,8 +65,10 @@ static SINK: TestSink = TestSink {
     dropped: AtomicU64::new(0),
 };
 
-impl Sink for TestSink {
-    fn reserve(&self, id: u32, len: usize) -> Option<NonNull<u8>> {
+// SAFETY: a reservation is a slot handed out once (`next`), `SLOT_SIZE >= len` bytes used by
+// nothing else until `clear`, which the tests run only while no record is emitted.
+unsafe impl Sink for TestSink {
+    unsafe fn reserve(&self, id: u32, len: usize) -> Option<Reservation> {
         let i = self.next.fetch_add(1, Ordering::Relaxed);
         let Some(slot) = self.slots.get(i).filter(|_| len <= SLOT_SIZE) else {
             self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -74,15 +76,11 @@ impl Sink for TestSink {
         };
         slot.id.store(id, Ordering::Relaxed);
         slot.reserved.store(len, Ordering::Relaxed);
-        NonNull::new(slot.data.get().cast())
+        NonNull::new(slot.data.get().cast()).map(|record| Reservation::new(record, i))
     }
 
-    fn commit(&self, record: NonNull<u8>) {
-        if let Some(slot) = self
-            .slots
-            .iter()
-            .find(|s| s.data.get().cast() == record.as_ptr())
-        {
+    unsafe fn commit(&self, handle: usize) {
+        if let Some(slot) = self.slots.get(handle) {
             slot.committed
                 .store(slot.reserved.load(Ordering::Relaxed), Ordering::Release);
         }
