@@ -10,20 +10,20 @@
 //! use the buffers, which is what keeps a set alive under them.
 
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::cmdlines::Cmdlines;
 use crate::rtrace::global_lock::{GlobalLock, Guard};
-use crate::rtrace::ring_buffer::{Counters, CpuRing};
-use crate::rtrace::ring_record::{Header, HEADER_LEN};
+use crate::rtrace::ring_buffer::{Counters, CpuRing, LossReports, SubBuf, WriterContext};
+use crate::rtrace::ring_record::Context;
 use crate::rtrace::sink::{Reservation, Sink};
 
 /// Bytes of one sub-buffer: a page, as ftrace's.
 pub(crate) const SUB_SIZE: usize = 4096;
-/// Smallest per-CPU size, KiB: four sub-buffers.
+/// Smallest per-CPU size, KiB: four sub-buffers. Sizes are powers of two (so is the number of
+/// sub-buffers: the ring splits positions with shifts and masks).
 pub(crate) const SIZE_KB_MIN: usize = 16;
 /// Largest per-CPU size, KiB.
 pub(crate) const SIZE_KB_MAX: usize = 65536;
@@ -41,32 +41,32 @@ extern "C" {
 pub(crate) struct CpuBuf {
     pub(crate) ring: CpuRing,
     /// Lost records already reported to a reader (in a `LOST` line or notice).
-    pub(crate) lost_reported: AtomicU64,
-    pub(crate) cmdlines: Cmdlines,
+    pub(crate) losses: LossReports,
     _data: VVec<u64>,
-    _ends: KVec<AtomicU32>,
+    _subs: KVec<SubBuf>,
 }
 
 impl CpuBuf {
     fn new(size: usize, overwrite: bool) -> Result<KBox<Self>> {
         let nsub = size / SUB_SIZE;
         let mut data = VVec::from_elem(0u64, size / 8, GFP_KERNEL)?;
-        let mut ends = KVec::with_capacity(nsub, GFP_KERNEL)?;
+        let mut subs = KVec::with_capacity(nsub, GFP_KERNEL)?;
         for _ in 0..nsub {
-            ends.push(AtomicU32::new(0), GFP_KERNEL)?;
+            subs.push(SubBuf::new(), GFP_KERNEL)?;
         }
-        // SAFETY: `data` is `size` bytes of 8-byte words and `ends` `nsub` counters, both kept
-        // in the same `CpuBuf` as the ring and never resized; their heap storage does not move
-        // with the `CpuBuf`. `SUB_SIZE` is a power of two, `nsub >= 4` (`SIZE_KB_MIN`).
-        let ring = unsafe { CpuRing::new(data.as_mut_ptr().cast(), ends.as_ptr(), SUB_SIZE, nsub) };
+        // SAFETY: `data` is `size` bytes of 8-byte words and `subs` `nsub` slots, both kept in
+        // the same `CpuBuf` as the ring and never resized; their heap storage does not move
+        // with the `CpuBuf`. `SUB_SIZE` is a power of two within the ring's bounds; `nsub` is a
+        // power of two of at least 4 (`size` is, in KiB, from `SIZE_KB_MIN`: checked by the
+        // callers).
+        let ring = unsafe { CpuRing::new(data.as_mut_ptr().cast(), subs.as_ptr(), SUB_SIZE, nsub) };
         ring.set_overwrite(overwrite);
         Ok(KBox::new(
             Self {
                 ring,
-                lost_reported: AtomicU64::new(0),
-                cmdlines: Cmdlines::new(),
+                losses: LossReports::new(),
                 _data: data,
-                _ends: ends,
+                _subs: subs,
             },
             GFP_KERNEL,
         )?)
@@ -178,11 +178,62 @@ fn this_cpu() -> usize {
     crate::rtrace::percpu::this_cpu() as usize
 }
 
+/// The writer's clock and task: `local_clock()` and `current`.
+struct Kernel;
+
+impl Kernel {
+    fn task() -> &'static bindings::task_struct {
+        // SAFETY: `current` is the running task, alive while it runs the writer, which uses the
+        // reference only meanwhile.
+        unsafe { &*crate::rtrace::percpu::current() }
+    }
+
+    /// `comm`, which `set_task_comm()` may rewrite meanwhile: a volatile copy gets the old name,
+    /// the new one, or a mix, as ftrace's `memcpy()` does.
+    fn comm(task: &bindings::task_struct) -> [u8; 16] {
+        // SAFETY: `comm` is 16 bytes inside a live task.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!(task.comm)) }
+    }
+}
+
+impl WriterContext for Kernel {
+    #[inline(always)]
+    fn now(&self) -> u64 {
+        // SAFETY: no precondition.
+        unsafe { rtrace_ring_clock() }
+    }
+
+    #[inline(always)]
+    fn task(&self) -> [u64; 2] {
+        let task = Self::task();
+        // The task's address, then its pid (a freed task's memory may hold the next) with the
+        // start of its name (`exec` renames): a change of any writes a context record.
+        // SAFETY: the first 8 of `comm`'s 16 bytes, in a live task, read as `comm` reads them
+        // (a byte array: no alignment needed).
+        let name =
+            unsafe { core::ptr::read_volatile(core::ptr::addr_of!(task.comm).cast::<[u8; 8]>()) };
+        let name = u64::from_ne_bytes(name);
+        [
+            task as *const bindings::task_struct as u64,
+            ((task.pid as u32 as u64) << 32) ^ name,
+        ]
+    }
+
+    fn context(&self) -> Context {
+        let task = Self::task();
+        Context {
+            pid: task.pid,
+            tgid: task.tgid,
+            comm: Self::comm(task),
+        }
+    }
+}
+
 /// The ring-buffer sink.
 pub(crate) struct Tracer;
 
-// SAFETY: a reservation is the ring's (`CpuRing::reserve`: room for the header and `len` bytes,
-// the writer's until its commit, commits nesting last in, first out); its handle is the
+// SAFETY: a reservation is the ring's (`CpuRing::reserve`: `len` bytes of payload, the writer's
+// until its commit, commits nesting last in, first out, on this CPU's ring); its handle is the
 // `CpuBuf` it was taken in, which stays alive until a grace period after its set is replaced,
 // so until the commit, which runs in the same RCU-sched read side.
 unsafe impl Sink for Tracer {
@@ -194,30 +245,16 @@ unsafe impl Sink for Tracer {
         // SAFETY: a published set stays alive until a grace period after it is replaced, which
         // the marker site's RCU-sched read side (in which sinks run) holds off.
         let buf = unsafe { &*buffers }.cpus.get(this_cpu())?;
-        // Ids past 16 bits, and payloads past the 16-bit length, are too large: dropped.
-        let (id, payload) = match (u16::try_from(id), u16::try_from(len)) {
-            (Ok(id), Ok(payload)) if id != 0 => (id, payload),
-            _ => (0, u16::MAX),
-        };
-        let at = buf.ring.reserve(HEADER_LEN + payload as usize)?;
-        // SAFETY: `current` is the running task, alive while it runs this.
-        let task = unsafe { &*crate::rtrace::percpu::current() };
-        let pid = task.pid;
-        buf.cmdlines.save(pid, task);
-        let header = Header {
-            // SAFETY: no precondition.
-            ts: unsafe { rtrace_ring_clock() },
-            pid,
-            id,
-            len: payload,
-        };
-        let mut bytes = [0u8; HEADER_LEN];
-        header.encode(&mut bytes);
-        // SAFETY: `reserve` gave `HEADER_LEN + len` bytes at `at`, ours until `commit`.
-        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), at, HEADER_LEN) };
-        // SAFETY: inside the same reservation.
-        let record = NonNull::new(unsafe { at.add(HEADER_LEN) })?;
-        Some(Reservation::new(record, buf as *const CpuBuf as usize))
+        // An id past 16 bits becomes 0, which the ring refuses (and counts as dropped), as it
+        // does a payload too large.
+        let id = u16::try_from(id).unwrap_or(0);
+        // SAFETY: this CPU's ring (preemption is off, the caller's contract, so the CPU stays),
+        // whose reservations its writers commit last in, first out (ours through `commit`).
+        let at = unsafe { buf.ring.reserve(id, len, &Kernel) }?;
+        Some(Reservation::new(
+            NonNull::new(at)?,
+            &**buf as *const CpuBuf as usize,
+        ))
     }
 
     unsafe fn commit(&self, handle: usize) {
@@ -225,7 +262,8 @@ unsafe impl Sink for Tracer {
         // promise), alive until a grace period after its set was replaced, which the marker
         // site's read side, still held, holds off.
         let buf = unsafe { &*(handle as *const CpuBuf) };
-        buf.ring.commit();
+        // SAFETY: the ring of this CPU's last reservation not committed (the caller's promise).
+        unsafe { buf.ring.commit() };
         // One wake-up per wait: the first commit after a reader waits clears the flag (a plain
         // load first, so that commits nobody waits for do not write the shared line).
         if WAITING.load(Ordering::Relaxed) && WAITING.swap(false, Ordering::Relaxed) {

@@ -6,8 +6,15 @@
 //! DIR/meta.json                       Meta: cpus, times, kernel release, counts
 //! DIR/markers/<sub>/<event>/format    every marker's format file, as debugfs shows it
 //! DIR/markers/<sub>/<event>/id        and its id
-//! DIR/saved_cmdlines                  `pid comm` lines (optional)
+//! DIR/saved_cmdlines                  `pid comm` lines (optional; older kernels' tracer)
 //! DIR/cpuN.raw                        CPU N's trace_pipe_raw stream, byte for byte
+//! ```
+//!
+//! The streams are rust/ring_record.rs's format: each record's task (pid, tgid, comm) and full
+//! time come from the context and time-extend records before it, decoded by the library's
+//! `Records`.
+//!
+//! ```text
 //! ```
 
 use std::cmp::Reverse;
@@ -23,7 +30,7 @@ use crate::error::ToolError;
 use crate::formats::{Catalog, MarkerFormat};
 
 /// The version of the layout that [`Meta::format_version`] names.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The name of the metadata file.
 pub const META: &str = "meta.json";
@@ -128,7 +135,8 @@ pub struct Recording {
     pub meta: Meta,
     /// The markers.
     pub catalog: Catalog,
-    /// Command names by pid.
+    /// Command names by pid: `saved_cmdlines` if the recording has it, and the last name the
+    /// streams' context records give each pid.
     pub cmdlines: BTreeMap<i32, String>,
     /// The streams, by ascending CPU.
     pub streams: Vec<CpuStream>,
@@ -176,7 +184,7 @@ impl Recording {
                 Ok(t) => t,
                 Err(e) => ToolError::malformed(&markers, format!("{e:#}")),
             })?;
-        let cmdlines = match fs::read_to_string(dir.join(CMDLINES)) {
+        let mut cmdlines = match fs::read_to_string(dir.join(CMDLINES)) {
             Ok(text) => parse_cmdlines(&text),
             Err(_) => BTreeMap::new(),
         };
@@ -187,6 +195,14 @@ impl Recording {
         for cpu in cpus {
             let path = dir.join(cpu_file(cpu));
             let data = fs::read(&path).map_err(|e| ToolError::malformed(&path, e.to_string()))?;
+            // The names the context records give (a stream that does not decode is reported by
+            // the commands that read its records).
+            for (header, _) in Records::new(&data) {
+                if header.pid > 0 && !header.comm().is_empty() {
+                    let comm = String::from_utf8_lossy(header.comm()).into_owned();
+                    cmdlines.insert(header.pid, comm);
+                }
+            }
             streams.push(CpuStream { cpu, path, data });
         }
         Ok(Self {
@@ -250,13 +266,24 @@ impl Recording {
         Ok(merge(self.all_cpu_events()?))
     }
 
-    /// The command name of `pid`: from `saved_cmdlines`, else `<idle>` for pid 0 and `<...>`
-    /// as ftrace writes.
+    /// The command name of `pid`: from [`Self::cmdlines`], else `<idle>` for pid 0 and
+    /// `<...>` as ftrace writes.
     pub fn comm(&self, pid: i32) -> &str {
         match self.cmdlines.get(&pid) {
             Some(comm) => comm,
             None if pid == 0 => "<idle>",
             None => "<...>",
+        }
+    }
+
+    /// The command name of the task of a record, as the tracer's text shows it: `<idle>` for
+    /// pid 0 (every CPU's idle task), else the name its context record gave, else
+    /// [`Self::comm`] of its pid.
+    pub fn task_name_of_record<'a>(&'a self, header: &'a Header) -> &'a [u8] {
+        match (header.pid, header.comm()) {
+            (0, _) => b"<idle>",
+            (pid, b"") => self.comm(pid).as_bytes(),
+            (_, comm) => comm,
         }
     }
 }
@@ -314,8 +341,10 @@ mod tests {
             header: Header {
                 ts,
                 pid,
+                tgid: pid,
+                comm: [0; 16],
                 id: 0,
-                len: 8,
+                len: 16,
             },
             kind: Kind::Lost(0),
         }

@@ -20,7 +20,7 @@ pub fn line(rec: &Recording, event: &Event<'_>) -> Result<String> {
         Kind::Marker { format, payload } => {
             text::write_line_prefix(
                 &mut line,
-                rec.comm(h.pid).as_bytes(),
+                rec.task_name_of_record(&h),
                 h.pid,
                 event.cpu,
                 h.ts,

@@ -32,9 +32,11 @@ fn expected_line(r: &Rec, cmdlines: &BTreeMap<i32, String>) -> String {
     let Some(name) = &r.name else {
         return format!("CPU:{} [LOST {} EVENTS]", r.cpu, r.lost);
     };
+    // As the tracer: `<idle>` for pid 0, the context record's name, the saved name.
     let comm = match cmdlines.get(&r.pid) {
+        _ if r.pid == 0 => "<idle>".into(),
+        _ if !r.comm.is_empty() => line_text(&r.comm),
         Some(c) => line_text(c.as_bytes()),
-        None if r.pid == 0 => "<idle>".into(),
         None => "<...>".into(),
     };
     let fields: Vec<String> = r
