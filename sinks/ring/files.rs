@@ -639,7 +639,15 @@ fn read_raw(reader: &mut Reader, buffers: &Buffers, buf: *mut c_char, len: usize
             } else {
                 0
             };
-            if found.len + extra > len - copied {
+            // A context or time record goes with the record after it (in the same reservation).
+            let mut need = found.len + extra;
+            if !found.header.is_event() && found.header.id != ring_record::LOST_ID {
+                let mut none = [0u8; 0];
+                if let Some(next) = ring.peek(found.pos + found.len as u64, u64::MAX, &mut none) {
+                    need += next.len;
+                }
+            }
+            if need > len - copied {
                 if copied == 0 {
                     // The caller's buffer cannot take one record.
                     return Err(EINVAL);

@@ -84,6 +84,13 @@ check "ring: writing a CPU's stats is EPERM" err $R/per_cpu/cpu0/stats x "not pe
 check "ring: clock shows the trace clock and the real time" sh -c "cat $R/clock | grep -Eqx '[0-9]+ [0-9]{19}'"
 check "ring: writing clock is EPERM" err $R/clock 1 "not permitted"
 check "ring: there is no saved_cmdlines" test ! -e $R/saved_cmdlines
+# What a shell cannot do, done by the test sink's control file: a 0-byte read, an lseek.
+load rtrace_sink_test >/dev/null
+for f in trace trace_pipe per_cpu/cpu0/trace_pipe_raw; do
+	echo "fileops $R/$f" >$DEBUGFS/rtrace_sink_test/control
+	check "ring: $f: a 0-byte read returns 0 at once (non-blocking, empty), lseek is ESPIPE" dmesg_has "fileops $R/$f: read0=0 llseek=-29$"
+done
+unload rtrace_sink_test >/dev/null
 
 # Overflow: four threads on all CPUs into 16 KiB buffers, read while written; the serial port's
 # interrupt handler writes irq:* records (through the bridge) into the same buffers, nesting
