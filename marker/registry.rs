@@ -192,8 +192,7 @@ pub(crate) fn label(raw: &RawMarker) -> (&str, &str) {
 }
 
 pub(crate) fn sink_name(raw: &RawSink) -> &[u8] {
-    // SAFETY: a sink's name is a NUL-terminated static string of its (loaded) module.
-    unsafe { CStr::from_ptr(raw.name) }.to_bytes()
+    raw.name().to_bytes()
 }
 
 pub(crate) fn copy(bytes: &[u8]) -> Result<KVec<u8>> {

@@ -7,7 +7,7 @@
 //! stays so in every version: a module built against another version is refused with `-EINVAL`
 //! and a message naming it, instead of being misread.
 
-use core::ffi::{c_char, c_int, c_void};
+use core::ffi::{c_char, c_int, c_void, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::bindings;
@@ -149,7 +149,7 @@ extern "C" {
 }
 
 /// Version of the marker structures and functions below. Bump it on any change of them.
-pub const MARKER_ABI: u32 = 2;
+pub const MARKER_ABI: u32 = 3;
 
 /// One field of a marker: its name and its type as `FieldType::to_raw` gives it
 /// (rust/record.rs).
@@ -268,6 +268,31 @@ impl RawMarker {
     }
 }
 
+impl RawMarker {
+    /// The first connected sink, and whether others follow it; `None` when none is connected.
+    ///
+    /// The guard proves the RCU-sched read side that keeps the array, and its sinks, alive.
+    #[inline(always)]
+    pub fn first_sink<'g>(&self, _rcu: &'g ReadGuard) -> Option<(&'g RawSink, bool)> {
+        // Pairs with the release store that published the array.
+        let entry = self.sinks.load(Ordering::Acquire);
+        if entry.is_null() {
+            return None;
+        }
+        // A non-null `sinks` is an array ended by a null sink, kept alive, with its sinks, until
+        // a grace period after it is replaced, which `_rcu` holds off (as in `for_each_sink`).
+        // SAFETY: so `entry` is the first element of a live array.
+        let first = unsafe { (*entry).sink.load(Ordering::Relaxed) };
+        if first.is_null() {
+            return None;
+        }
+        // SAFETY: the first element was not the terminator, so a second one exists.
+        let more = !unsafe { (*entry.add(1)).sink.load(Ordering::Relaxed) }.is_null();
+        // SAFETY: a listed sink is alive while `_rcu` is held (see above).
+        Some((unsafe { &*first }, more))
+    }
+}
+
 /// One connected sink, as sites see it. `sink` is atomic because a disconnection that cannot
 /// allocate a smaller array points it at [`NULL_SINK`] in place.
 #[repr(C)]
@@ -276,31 +301,114 @@ pub struct SinkEntry {
     pub sink: AtomicPtr<RawSink>,
 }
 
-/// A sink, in static storage of the module that registers it (see rust/sink.rs).
+/// Room for one record, as a sink's `reserve` callback hands it out: where the record goes, and
+/// the sink's own handle of the reservation, which `commit` takes back (so that a sink finds the
+/// buffer a record was reserved in without searching for it).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct RawReservation {
+    /// `len` writable bytes; null when the sink drops the record (it counts its own losses).
+    pub record: *mut u8,
+    /// Given back to `commit`.
+    pub handle: usize,
+}
+
+impl RawReservation {
+    /// No room: the record is dropped.
+    pub const NONE: Self = Self {
+        record: core::ptr::null_mut(),
+        handle: 0,
+    };
+}
+
+/// The callback that reserves room for a record of `len` bytes of marker `id`.
+pub type ReserveFn =
+    unsafe extern "C" fn(data: *const c_void, id: u32, len: usize) -> RawReservation;
+
+/// The callback that commits the reservation whose handle is `handle`.
+pub type CommitFn = unsafe extern "C" fn(data: *const c_void, handle: usize);
+
+/// A sink, in static storage of the module that registers it (built by `raw_sink` in
+/// rust/sink.rs).
 ///
 /// Sinks are called from any context a marker is emitted in, with preemption disabled:
-/// `reserve` returns `len` writable bytes for a record of marker `id`, or null to drop it (the
-/// sink counts its own losses); `commit` publishes what `reserve` returned.
+/// `reserve` returns `len` writable bytes for a record of marker `id` (or a null record to drop
+/// it); `commit` publishes the reservation whose handle it is given.
+///
+/// # Invariants
+///
+/// `name` is a NUL-terminated string in static storage. Called with preemption disabled and
+/// `data`, `reserve(data, id, len)` returns a null record or `len` bytes that nothing else reads
+/// or writes until `commit(data, handle)` is called with its handle on the same CPU;
+/// reservations of one CPU (a task, and the interrupts nesting on it) may be committed last in,
+/// first out.
 #[repr(C)]
 pub struct RawSink {
-    /// NUL-terminated, in static storage.
-    pub name: *const c_char,
-    /// Passed back to the callbacks.
-    pub data: *const c_void,
-    /// Reserves room for a record.
-    pub reserve: unsafe extern "C" fn(data: *const c_void, id: u32, len: usize) -> *mut u8,
-    /// Commits a reserved record.
-    pub commit: unsafe extern "C" fn(data: *const c_void, record: *mut u8),
+    name: *const c_char,
+    data: *const c_void,
+    reserve: ReserveFn,
+    commit: CommitFn,
 }
 
 // SAFETY: plain pointers to static data and code; a sink's callbacks are callable from any CPU.
 unsafe impl Sync for RawSink {}
 
-extern "C" fn drop_record(_data: *const c_void, _id: u32, _len: usize) -> *mut u8 {
-    core::ptr::null_mut()
+impl RawSink {
+    /// A sink named `name` whose callbacks are `reserve` and `commit`, given `data`.
+    ///
+    /// # Safety
+    ///
+    /// `reserve` and `commit`, given `data`, keep the promises of the type's invariants.
+    pub const unsafe fn new(
+        name: &'static CStr,
+        data: *const c_void,
+        reserve: ReserveFn,
+        commit: CommitFn,
+    ) -> Self {
+        Self {
+            name: name.as_ptr(),
+            data,
+            reserve,
+            commit,
+        }
+    }
+
+    /// The sink's name.
+    pub fn name(&self) -> &CStr {
+        // SAFETY: by the type invariant, a NUL-terminated static string.
+        unsafe { CStr::from_ptr(self.name) }
+    }
+
+    /// Room for a `len`-byte record of marker `id`, or a null record.
+    ///
+    /// # Safety
+    ///
+    /// Preemption is disabled, and stays so until the reservation is committed.
+    #[inline(always)]
+    pub unsafe fn reserve(&self, id: u32, len: usize) -> RawReservation {
+        // SAFETY: the callback and its data belong together (invariant); preemption is off.
+        unsafe { (self.reserve)(self.data, id, len) }
+    }
+
+    /// Publishes the reservation of handle `handle`.
+    ///
+    /// # Safety
+    ///
+    /// `handle` is that of a reservation this sink's [`Self::reserve`] gave on this CPU, with a
+    /// non-null record, not committed yet; every reservation taken after it on this CPU is
+    /// committed; preemption is still disabled.
+    #[inline(always)]
+    pub unsafe fn commit(&self, handle: usize) {
+        // SAFETY: as the caller promises.
+        unsafe { (self.commit)(self.data, handle) }
+    }
 }
 
-extern "C" fn no_commit(_data: *const c_void, _record: *mut u8) {}
+extern "C" fn drop_record(_data: *const c_void, _id: u32, _len: usize) -> RawReservation {
+    RawReservation::NONE
+}
+
+extern "C" fn no_commit(_data: *const c_void, _handle: usize) {}
 
 /// A sink that drops every record: stands in, in place, for a sink disconnected when memory for
 /// a smaller array is lacking.

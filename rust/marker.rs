@@ -32,7 +32,7 @@
 use kernel::error::{to_result, Result};
 use kernel::ThisModule;
 
-use super::abi::{self, RawMarker, RawSink, MARKER_ABI};
+use super::abi::{self, RawMarker, RawReservation, RawSink, MARKER_ABI};
 use super::rcu::ReadGuard;
 use super::record::{self, Field, Value};
 
@@ -282,8 +282,7 @@ impl Drop for Markers {
 }
 
 /// Writes one record of `marker` (whose fields are `fields`) with `values` to every connected
-/// sink: encoded once, into the first sink's buffer, and copied into the others'. Called by the
-/// `emit_*` functions of `marker!`.
+/// sink, if they pass the marker's filter. Called by the `emit_*` functions of `marker!`.
 #[doc(hidden)]
 pub fn emit(marker: &RawMarker, fields: &[Field<'_>], values: &[Value<'_>]) {
     let rcu = ReadGuard::new();
@@ -293,34 +292,71 @@ pub fn emit(marker: &RawMarker, fields: &[Field<'_>], values: &[Value<'_>]) {
     let Ok(len) = record::encoded_len(fields, values) else {
         return;
     };
-    let mut first: Option<(&RawSink, *mut u8)> = None;
-    marker.for_each_sink(&rcu, |sink| {
-        // Read after the sink array (acquire), so after the id was set.
-        let id = marker.id.load(core::sync::atomic::Ordering::Relaxed);
-        // SAFETY: a connected sink's callbacks take its own data; preemption is off (`rcu`).
-        let at = unsafe { (sink.reserve)(sink.data, id, len) };
-        if at.is_null() {
+    write_record(marker, &rcu, len, |out| {
+        // Cannot fail: `len` is the record's length, checked above, and `out` is `len` bytes.
+        let _ = record::encode_sized(fields, values, out, len);
+    });
+}
+
+/// Writes one `len`-byte record of `marker` to every connected sink: `encode` writes it (exactly
+/// `len` bytes, the whole of the slice it is given) once, into the first sink's buffer, and the
+/// others get copies. `encode` is not called when no sink takes the record. A marker with one
+/// sink, the common case, calls it directly.
+///
+/// The guard proves the RCU-sched read side that keeps the marker's sinks alive, and keeps
+/// preemption off, as sinks require.
+#[doc(hidden)]
+#[inline]
+pub fn write_record(
+    marker: &RawMarker,
+    rcu: &ReadGuard,
+    len: usize,
+    encode: impl FnOnce(&mut [u8]),
+) {
+    let Some((sink, more)) = marker.first_sink(rcu) else {
+        return;
+    };
+    // Read after the sink array (acquire), so after the id was set.
+    let id = marker.id.load(core::sync::atomic::Ordering::Relaxed);
+    if !more {
+        // SAFETY: preemption is off (`rcu`) until the commit below.
+        let r = unsafe { sink.reserve(id, len) };
+        if !r.record.is_null() {
+            // SAFETY: a non-null record is `len` writable bytes, ours until the commit.
+            encode(unsafe { core::slice::from_raw_parts_mut(r.record, len) });
+            // SAFETY: this sink's reservation on this CPU, the last one taken here.
+            unsafe { sink.commit(r.handle) };
+        }
+        return;
+    }
+    let mut encode = Some(encode);
+    let mut first: Option<(&RawSink, RawReservation)> = None;
+    marker.for_each_sink(rcu, |sink| {
+        // SAFETY: preemption is off (`rcu`) until the commits below.
+        let r = unsafe { sink.reserve(id, len) };
+        if r.record.is_null() {
             return;
         }
         match first {
             None => {
-                // SAFETY: `reserve` returned `len` writable bytes, ours until `commit`.
-                let out = unsafe { core::slice::from_raw_parts_mut(at, len) };
-                // Cannot fail: `len` is the record's length, checked above.
-                let _ = record::encode_sized(fields, values, out, len);
-                first = Some((sink, at));
+                // SAFETY: a non-null record is `len` writable bytes, ours until the commit.
+                let out = unsafe { core::slice::from_raw_parts_mut(r.record, len) };
+                if let Some(encode) = encode.take() {
+                    encode(out);
+                }
+                first = Some((sink, r));
             }
-            Some((_, record)) => {
+            Some((_, written)) => {
                 // SAFETY: both are `len`-byte buffers reserved from different sinks; the first
                 // is fully written and not committed yet, so still ours.
-                unsafe { core::ptr::copy_nonoverlapping(record, at, len) };
-                // SAFETY: `at` was returned by this sink's `reserve`.
-                unsafe { (sink.commit)(sink.data, at) };
+                unsafe { core::ptr::copy_nonoverlapping(written.record, r.record, len) };
+                // SAFETY: this sink's reservation, the last one taken on this CPU.
+                unsafe { sink.commit(r.handle) };
             }
         }
     });
-    if let Some((sink, record)) = first {
-        // SAFETY: `record` was returned by this sink's `reserve` and written.
-        unsafe { (sink.commit)(sink.data, record) };
+    if let Some((sink, r)) = first {
+        // SAFETY: this sink's reservation; every one taken after it here is committed.
+        unsafe { sink.commit(r.handle) };
     }
 }

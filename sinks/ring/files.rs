@@ -8,7 +8,7 @@
 //! - `trace_pipe`: the same text, consuming, blocking while empty (poll()able);
 //! - `per_cpu/cpuN/trace_pipe_raw`: CPU N's records in binary (rust/ring_record.rs), consuming,
 //!   blocking while empty (poll()able), whole records per read, with lost-events notices;
-//! - `buffer_size_kb`, `overwrite`, `reset`, `stats`, `per_cpu/cpuN/stats`, `saved_cmdlines`.
+//! - `buffer_size_kb`, `overwrite`, `reset`, `stats`, `per_cpu/cpuN/stats`.
 
 use core::ffi::{c_char, c_int, c_long, c_void, CStr};
 use core::fmt::{self, Write};
@@ -21,7 +21,9 @@ use kernel::uaccess::UserSlice;
 use crate::rtrace::abi::{self, MARKER_ABI};
 use crate::rtrace::debugfs::{self, Dir, SeqFile};
 use crate::rtrace::ring_buffer::{Counters, CpuRing, Found};
-use crate::rtrace::ring_record::{self, Header, HEADER_LEN};
+use crate::rtrace::ring_record::{
+    self, Decoder, Header, CONTEXT_ID, CONTEXT_RECORD, HEADER_LEN, LOST_RECORD,
+};
 use crate::rtrace::text;
 use crate::tracer::{self, Buffers, SIZE_KB_MAX, SIZE_KB_MIN, SUB_SIZE, WAITING, WAKE_SEQ};
 
@@ -42,6 +44,7 @@ extern "C" {
     ) -> c_long;
     fn rtrace_ring_poll_wait(file: *mut bindings::file, pt: *mut c_void);
     fn rtrace_ring_clock() -> u64;
+    fn rtrace_ring_clock_pair(trace: *mut u64, real: *mut u64);
 }
 
 /// `EPOLLIN` and `EPOLLRDNORM` (include/uapi/linux/eventpoll.h), not in the bindings.
@@ -54,7 +57,7 @@ const BUFFER_SIZE_KB: usize = 3;
 const OVERWRITE: usize = 4;
 const RESET: usize = 5;
 const STATS: usize = 6;
-const SAVED_CMDLINES: usize = 7;
+const CLOCK: usize = 8;
 /// `per_cpu/cpuN/trace_pipe_raw` is `RAW + N`.
 const RAW: usize = 0x10000;
 /// `per_cpu/cpuN/stats` is `CPU_STATS + N`.
@@ -83,7 +86,7 @@ impl Files {
         create(&dir, c"overwrite", 0o600, OVERWRITE, false)?;
         create(&dir, c"reset", 0o200, RESET, false)?;
         create(&dir, c"stats", 0o400, STATS, false)?;
-        create(&dir, c"saved_cmdlines", 0o400, SAVED_CMDLINES, false)?;
+        create(&dir, c"clock", 0o400, CLOCK, false)?;
         let per_cpu = Dir::new(c"per_cpu", Some(&dir))?;
         let mut cpus = KVec::with_capacity(ncpu, GFP_KERNEL)?;
         for cpu in 0..ncpu {
@@ -135,17 +138,32 @@ impl Write for Buf<'_> {
 /// Longest text line: a record of a sub-buffer, every byte escaped, and the prefix.
 const LINE_MAX: usize = 4 * SUB_SIZE + 256;
 
+/// Tries before a reader gives up finding a record that writers keep overwriting (it says
+/// there is nothing now; the next read tries again).
+const TRIES: usize = 64;
+
+/// What a reader keeps of one CPU's buffer.
+struct CpuCursor {
+    /// For `trace`, the next position; for the consumers, where `decoder` is valid (the reader
+    /// compares it with the buffer's read position: another consumer or an overwrite moved it).
+    pos: u64,
+    /// For `trace`, the end (what was committed at open).
+    end: u64,
+    /// The decoder's state at `pos`; `None` until read again from the buffer.
+    decoder: Option<Decoder>,
+    /// The copy of its next record.
+    copy: KVec<u8>,
+}
+
 /// What an open reader keeps.
 struct Reader {
     kind: usize,
-    /// For `trace`: each CPU's next position and end; unused by the consuming readers.
-    cursors: KVec<(u64, u64)>,
+    /// Each CPU's cursor (the one CPU's for `trace_pipe_raw`).
+    cpus: KVec<CpuCursor>,
     /// Text produced (`LINE_MAX` bytes, `text_len` used), read up to `text_at`.
     text: KVec<u8>,
     text_len: usize,
     text_at: usize,
-    /// Each CPU's copy of its next record.
-    records: KVec<KVec<u8>>,
     /// `trace` showed its header.
     started: bool,
     /// For `trace`: the buffer set its positions are in (after a reset or a resize, the file
@@ -153,30 +171,39 @@ struct Reader {
     generation: u64,
 }
 
-/// A record found at the head of a CPU's buffer.
+/// A marker's record found at the head of a CPU's buffer, decoded.
 struct Next {
     cpu: usize,
     from: u64,
     found: Found,
     header: Header,
+    /// The decoder's state after it.
+    decoder: Decoder,
 }
 
 impl Reader {
     fn new(kind: usize, ncpu: usize) -> Result<KBox<Self>> {
-        let mut records = KVec::with_capacity(ncpu, GFP_KERNEL)?;
-        let copies = if kind >= RAW { 1 } else { ncpu };
-        for _ in 0..copies {
-            records.push(KVec::from_elem(0, SUB_SIZE, GFP_KERNEL)?, GFP_KERNEL)?;
+        let n = if kind >= RAW { 1 } else { ncpu };
+        let mut cpus = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            cpus.push(
+                CpuCursor {
+                    pos: 0,
+                    end: u64::MAX,
+                    decoder: None,
+                    copy: KVec::from_elem(0, SUB_SIZE, GFP_KERNEL)?,
+                },
+                GFP_KERNEL,
+            )?;
         }
         let text = KVec::from_elem(0, LINE_MAX, GFP_KERNEL)?;
         Ok(KBox::new(
             Self {
                 kind,
-                cursors: KVec::new(),
+                cpus,
                 text,
                 text_len: 0,
                 text_at: 0,
-                records,
                 started: false,
                 generation: 0,
             },
@@ -184,34 +211,77 @@ impl Reader {
         )?)
     }
 
-    /// The oldest record at the head of any CPU's buffer, copied into `self.records[cpu]`.
+    /// The next marker record of CPU `cpu` (its ring `ring`), copied into its cursor: the
+    /// context and time records before it are taken in on the way (consumed by `trace_pipe`).
+    fn next_of(&mut self, cpu: usize, ring: &CpuRing) -> Option<Next> {
+        let consuming = self.kind != TRACE;
+        let c = self.cpus.get_mut(cpu)?;
+        for _ in 0..TRIES {
+            let from = if consuming { ring.read_pos() } else { c.pos };
+            if consuming && c.pos != from {
+                c.decoder = None;
+            }
+            let decoder = match c.decoder {
+                Some(d) => d,
+                None => match ring.state_at(from) {
+                    Some(d) => d,
+                    None => {
+                        // Overwritten while we looked: go on from the oldest record left.
+                        c.pos = ring.read_pos().max(c.pos);
+                        continue;
+                    }
+                },
+            };
+            c.pos = from;
+            c.decoder = Some(decoder);
+            let found = ring.peek(from, c.end, &mut c.copy)?;
+            let raw = found.header;
+            let payload = c.copy.get(HEADER_LEN..HEADER_LEN + raw.len as usize);
+            let (Some(payload), false) = (payload, found.len == 0) else {
+                c.decoder = None;
+                c.pos = ring.read_pos().max(from + 4);
+                continue;
+            };
+            let mut after = decoder;
+            match after.apply(&raw, payload) {
+                Ok(Some(header)) if raw.is_event() => {
+                    return Some(Next {
+                        cpu,
+                        from,
+                        found,
+                        header,
+                        decoder: after,
+                    });
+                }
+                // A context or time record (or one this reader cannot use): taken in.
+                _ => {
+                    let taken = if consuming {
+                        ring.consume(from, found)
+                    } else {
+                        ring.still_valid(found.pos)
+                    };
+                    if taken {
+                        c.pos = found.pos + found.len as u64;
+                        c.decoder = Some(after);
+                    } else {
+                        c.decoder = None;
+                        c.pos = ring.read_pos().max(c.pos);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The oldest marker record at the head of any CPU's buffer.
     fn oldest(&mut self, buffers: &Buffers) -> Option<Next> {
         let mut best: Option<Next> = None;
         for (cpu, buf) in buffers.cpus.iter().enumerate() {
-            let Some(copy) = self.records.get_mut(cpu) else {
-                break;
-            };
-            let (from, end) = if self.kind == TRACE {
-                self.cursors.get(cpu).copied().unwrap_or((0, 0))
-            } else {
-                (buf.ring.read_pos(), u64::MAX)
-            };
-            let Some(found) = buf.ring.peek(from, end, copy) else {
+            let Some(next) = self.next_of(cpu, &buf.ring) else {
                 continue;
             };
-            let header = Header::decode(copy).unwrap_or(Header {
-                ts: 0,
-                pid: 0,
-                id: 0,
-                len: 0,
-            });
-            if best.as_ref().map_or(true, |b| header.ts < b.header.ts) {
-                best = Some(Next {
-                    cpu,
-                    from,
-                    found,
-                    header,
-                });
+            if best.as_ref().map_or(true, |b| next.header.ts < b.header.ts) {
+                best = Some(next);
             }
         }
         best
@@ -248,8 +318,9 @@ impl Reader {
             }
             if self.kind == TRACE_PIPE {
                 for (cpu, buf) in buffers.cpus.iter().enumerate() {
-                    if let Some(count) = take_lost(buf) {
-                        let _ = text::write_lost(&mut line, cpu as u32, count);
+                    if let Some(due) = buf.losses.due(&buf.ring) {
+                        buf.losses.mark(&buf.ring, &due);
+                        let _ = text::write_lost(&mut line, cpu as u32, due.count);
                         let _ = writeln!(line);
                         let len = line.len;
                         self.set_text(len);
@@ -262,35 +333,33 @@ impl Reader {
             };
             let ring = &buffers.cpus[next.cpu].ring;
             let valid = if self.kind == TRACE {
-                let ok = ring.still_valid(next.found.pos) && next.found.len != 0;
-                let cursor = &mut self.cursors[next.cpu];
-                cursor.0 = if ok {
-                    next.found.pos + next.found.len as u64
-                } else {
-                    // Overwritten while we looked: go on from the oldest record left.
-                    ring.read_pos().max(cursor.0 + 8)
-                };
-                ok
+                ring.still_valid(next.found.pos)
             } else {
                 ring.consume(next.from, next.found)
             };
+            let cursor = &mut self.cpus[next.cpu];
             if !valid {
+                // Overwritten while we looked: go on from the oldest record left.
+                cursor.decoder = None;
+                cursor.pos = ring.read_pos().max(cursor.pos);
                 continue;
             }
-            let record = &self.records[next.cpu];
+            cursor.pos = next.found.pos + next.found.len as u64;
+            cursor.decoder = Some(next.decoder);
+            let record = &cursor.copy;
             let mut line = Buf::new(&mut self.text);
-            let comm = find_comm(buffers, next.cpu, next.header.pid);
-            let _ = text::write_line_prefix(
-                &mut line,
-                comm_bytes(&comm),
-                next.header.pid,
-                next.cpu as u32,
-                next.header.ts,
-            );
+            let h = &next.header;
+            // Pid 0 is every CPU's idle task, shown as `<idle>` as ftrace does.
+            let comm: &[u8] = match (h.pid, h.comm()) {
+                (0, _) => b"<idle>",
+                (_, b"") => b"<...>",
+                (_, comm) => comm,
+            };
+            let _ = text::write_line_prefix(&mut line, comm, h.pid, next.cpu as u32, h.ts);
             let payload = record
-                .get(HEADER_LEN..HEADER_LEN + next.header.len as usize)
+                .get(HEADER_LEN..HEADER_LEN + h.len as usize)
                 .unwrap_or(&[]);
-            print_record(&mut line, next.header.id, payload);
+            print_record(&mut line, h.id, payload);
             let _ = writeln!(line);
             let len = line.len;
             // A line cut short still ends with its newline.
@@ -314,38 +383,6 @@ impl Reader {
     fn drain(&mut self, n: usize) {
         self.text_at += n;
     }
-}
-
-/// Lost records of `buf` not reported yet, now reported.
-fn take_lost(buf: &tracer::CpuBuf) -> Option<u64> {
-    let lost = buf.ring.counters().lost();
-    let reported = buf.lost_reported.load(Ordering::Relaxed);
-    if lost > reported
-        && buf
-            .lost_reported
-            .compare_exchange(reported, lost, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-    {
-        return Some(lost - reported);
-    }
-    None
-}
-
-/// The name of `pid`, looked up first in the table of the CPU that wrote its record.
-fn find_comm(buffers: &Buffers, cpu: usize, pid: i32) -> [u8; 16] {
-    if pid == 0 {
-        let mut idle = [0u8; 16];
-        idle[..9].copy_from_slice(b"<idle>\0\0\0");
-        return idle;
-    }
-    Iterator::chain(core::iter::once(cpu), 0..buffers.cpus.len())
-        .find_map(|c| buffers.cpus.get(c).and_then(|b| b.cmdlines.find(pid)))
-        .unwrap_or(*b"<...>\0\0\0\0\0\0\0\0\0\0\0")
-}
-
-fn comm_bytes(comm: &[u8; 16]) -> &[u8] {
-    let end = comm.iter().position(|&b| b == 0).unwrap_or(16);
-    &comm[..end]
 }
 
 /// `subsystem:event: field=value ...`, as the marker core prints the record.
@@ -373,9 +410,10 @@ fn print_record(out: &mut Buf<'_>, id: u16, payload: &[u8]) {
 fn has_data(buffers: &Buffers, kind: usize) -> bool {
     let ready = |ring: &CpuRing| ring.read_pos() < ring.committed();
     if kind >= RAW {
-        buffers.cpus.get(kind - RAW).is_some_and(|b| {
-            ready(&b.ring) || b.ring.counters().lost() > b.lost_reported.load(Ordering::Relaxed)
-        })
+        buffers
+            .cpus
+            .get(kind - RAW)
+            .is_some_and(|b| ready(&b.ring) || b.losses.due(&b.ring).is_some())
     } else {
         buffers.cpus.iter().any(|b| ready(&b.ring))
     }
@@ -437,14 +475,9 @@ extern "C" fn rtrace_ring_open(inode: *mut bindings::inode, file: *mut bindings:
     };
     if kind == TRACE {
         reader.generation = buffers.generation;
-        for buf in buffers.cpus.iter() {
-            if reader
-                .cursors
-                .push((buf.ring.read_pos(), buf.ring.committed()), GFP_KERNEL)
-                .is_err()
-            {
-                return ENOMEM.to_errno();
-            }
+        for (c, buf) in reader.cpus.iter_mut().zip(buffers.cpus.iter()) {
+            c.pos = buf.ring.read_pos();
+            c.end = buf.ring.committed();
         }
     }
     // SAFETY: the file being opened; `release` frees what is stored here.
@@ -482,6 +515,10 @@ extern "C" fn rtrace_ring_read(
     len: usize,
     _ppos: *mut bindings::loff_t,
 ) -> isize {
+    // Nothing asked, nothing to wait for (nor to consume).
+    if len == 0 {
+        return 0;
+    }
     let reader = reader_of(file);
     loop {
         let seq = announce();
@@ -540,50 +577,96 @@ fn read_text(
     Ok(copied)
 }
 
+/// The time of the record `found` (copied in `copy`): a context record's own, or its decoded one.
+fn time_of(ring: &CpuRing, found: &Found, copy: &[u8]) -> Option<u64> {
+    if found.header.id == CONTEXT_ID {
+        let ts = copy.get(HEADER_LEN..HEADER_LEN + 8)?;
+        return Some(u64::from_le_bytes(ts.try_into().ok()?));
+    }
+    Some(ring.state_at(found.pos)?.time_of(&found.header))
+}
+
 fn read_raw(reader: &mut Reader, buffers: &Buffers, buf: *mut c_char, len: usize) -> Result<usize> {
     let cpu = reader.kind - RAW;
     let cpu_buf = buffers.cpus.get(cpu).ok_or(ENODEV)?;
     let ring = &cpu_buf.ring;
-    let copy = &mut reader.records[0];
+    let copy = &mut reader.cpus.get_mut(0).ok_or(EINVAL)?.copy;
     let mut copied = 0;
-    // Lost records first: they happened before the oldest record still there.
-    if len >= ring_record::padded_len(8) {
-        if let Some(count) = take_lost(cpu_buf) {
-            let mut notice = [0u8; 24];
-            // SAFETY: no precondition.
-            let ts = unsafe { rtrace_ring_clock() };
-            let n = ring_record::write_lost(&mut notice, ts, count).unwrap_or(0);
-            if let Err(e) = to_user(buf, 0, &notice[..n]) {
-                // Not delivered: report it again next time.
-                cpu_buf.lost_reported.fetch_sub(count, Ordering::Relaxed);
-                return Err(e);
+    let mut state = [0u8; CONTEXT_RECORD];
+    let mut notice = [0u8; LOST_RECORD];
+    let mut first = true;
+    for _ in 0..TRIES {
+        loop {
+            let from = ring.read_pos();
+            let found = ring.peek(from, u64::MAX, copy);
+            // Losses go where they happened: overruns before the oldest record left, drops
+            // after the records before them. A notice that does not fit waits for the next
+            // read (unless the buffer could never take one).
+            if let Some(due) = cpu_buf.losses.due(ring) {
+                if len - copied >= LOST_RECORD {
+                    let ts = due
+                        .ts
+                        .or_else(|| found.as_ref().and_then(|f| time_of(ring, f, copy)))
+                        // SAFETY: no precondition.
+                        .unwrap_or_else(|| unsafe { rtrace_ring_clock() });
+                    let n = ring_record::write_lost(&mut notice, ts, due.count).unwrap_or(0);
+                    if let Err(e) = to_user(buf, copied, &notice[..n]) {
+                        // Not delivered: it stays due.
+                        return if copied > 0 { Ok(copied) } else { Err(e) };
+                    }
+                    cpu_buf.losses.mark(ring, &due);
+                    copied += n;
+                    // The records after it decode without what came before.
+                    first = true;
+                } else if copied > 0 {
+                    return Ok(copied);
+                }
             }
-            copied = n;
-        }
-    }
-    loop {
-        let from = ring.read_pos();
-        let Some(found) = ring.peek(from, u64::MAX, copy) else {
-            break;
-        };
-        if found.len > len - copied {
-            if copied == 0 {
-                // The caller's buffer cannot take one record.
-                return Err(EINVAL);
+            let Some(found) = found else {
+                return Ok(copied);
+            };
+            if found.len == 0 {
+                // Overwritten while we looked.
+                break;
             }
-            break;
-        }
-        if found.len == 0 {
-            continue;
-        }
-        if let Err(e) = to_user(buf, copied, &copy[..found.len]) {
-            // Not consumed: what was copied before is returned.
-            return if copied > 0 { Ok(copied) } else { Err(e) };
-        }
-        // Only a record consumed intact counts; otherwise its bytes are overwritten in the
-        // caller's buffer by the next.
-        if ring.consume(from, found) {
-            copied += found.len;
+            // A read starts with the decoder's state (a context record) where the stream does
+            // not give it, so that what it returns decodes on its own.
+            let extra = if first && found.header.id != CONTEXT_ID {
+                let Some(d) = ring.state_at(found.pos) else {
+                    break;
+                };
+                ring_record::write_state(&mut state, &d)
+            } else {
+                0
+            };
+            // A context or time record goes with the record after it (in the same reservation).
+            let mut need = found.len + extra;
+            if !found.header.is_event() && found.header.id != ring_record::LOST_ID {
+                let mut none = [0u8; 0];
+                if let Some(next) = ring.peek(found.pos + found.len as u64, u64::MAX, &mut none) {
+                    need += next.len;
+                }
+            }
+            if need > len - copied {
+                if copied == 0 {
+                    // The caller's buffer cannot take one record.
+                    return Err(EINVAL);
+                }
+                return Ok(copied);
+            }
+            if let Err(e) = to_user(buf, copied, &state[..extra])
+                .and_then(|()| to_user(buf, copied + extra, &copy[..found.len]))
+            {
+                // Not consumed: what was copied before is returned.
+                return if copied > 0 { Ok(copied) } else { Err(e) };
+            }
+            // Only a record consumed intact counts; otherwise its bytes are overwritten in the
+            // caller's buffer by the next.
+            if !ring.consume(from, found) {
+                break;
+            }
+            copied += extra + found.len;
+            first = false;
         }
     }
     Ok(copied)
@@ -623,9 +706,9 @@ fn control(kind: usize, text: &str) -> Result {
                 pr_err!("buffer_size_kb: '{}' is not a number of KiB\n", shown);
                 return Err(EINVAL);
             };
-            if !(SIZE_KB_MIN..=SIZE_KB_MAX).contains(&kb) || kb % (SUB_SIZE / 1024) != 0 {
+            if !(SIZE_KB_MIN..=SIZE_KB_MAX).contains(&kb) || !kb.is_power_of_two() {
                 pr_err!(
-                    "buffer_size_kb: {} KiB: the size per CPU is a multiple of 4 from {} to {}\n",
+                    "buffer_size_kb: {} KiB: the size per CPU is a power of two from {} to {}\n",
                     kb,
                     SIZE_KB_MIN,
                     SIZE_KB_MAX
@@ -633,8 +716,9 @@ fn control(kind: usize, text: &str) -> Result {
                 return Err(EINVAL);
             }
             // SAFETY: the sink's name is a NUL-terminated static string.
-            let connected =
-                unsafe { abi::rtrace_sink_connections(MARKER_ABI, crate::RAW_SINK.name) };
+            let connected = unsafe {
+                abi::rtrace_sink_connections(MARKER_ABI, crate::RAW_SINK.name().as_ptr())
+            };
             if connected != 0 {
                 pr_err!(
                     "buffer_size_kb: the tracer is connected to {} marker(s): disconnect it first\n",
@@ -690,6 +774,11 @@ extern "C" fn rtrace_ring_control_write(
 ) -> isize {
     // SAFETY: a control file is a seq_file (single_open), whose private data is the kind.
     let kind = unsafe { (*(*file).private_data.cast::<bindings::seq_file>()).private } as usize;
+    // Read-only files (root may still open them for writing): every write is refused the same
+    // way, an empty one too.
+    if kind == STATS || kind == CLOCK || kind >= CPU_STATS {
+        return EPERM.to_errno() as isize;
+    }
     let name = match kind {
         BUFFER_SIZE_KB => "buffer_size_kb",
         OVERWRITE => "overwrite",
@@ -722,21 +811,11 @@ extern "C" fn rtrace_ring_control_show(m: *mut bindings::seq_file, _v: *mut c_vo
             let _ = writeln!(out, "{}", state.overwrite as u8);
         }
         (STATS, Some(b)) => write_counters(&mut out, &b.counters()),
-        (SAVED_CMDLINES, Some(b)) => {
-            for (cpu, buf) in b.cpus.iter().enumerate() {
-                buf.cmdlines.each(|pid, comm| {
-                    // Pid 0 is every CPU's idle task (shown as `<idle>`, as ftrace does).
-                    if pid == 0 {
-                        return;
-                    }
-                    // Shown once: by the first CPU that has it.
-                    if b.cpus[..cpu].iter().any(|o| o.cmdlines.find(pid).is_some()) {
-                        return;
-                    }
-                    let name = comm_bytes(&comm);
-                    let _ = writeln!(out, "{} {}", pid, core::str::from_utf8(name).unwrap_or("?"));
-                });
-            }
+        (CLOCK, _) => {
+            let (mut trace, mut real) = (0u64, 0u64);
+            // SAFETY: two `u64`s to write.
+            unsafe { rtrace_ring_clock_pair(&mut trace, &mut real) };
+            let _ = writeln!(out, "{trace} {real}");
         }
         (k, Some(b)) if k >= CPU_STATS => {
             if let Some(c) = b.cpus.get(k - CPU_STATS) {

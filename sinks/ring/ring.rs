@@ -8,7 +8,6 @@
 //! Documentation/sinks.rst.
 //!
 //! - tracer.rs: the buffers and the sink's reserve and commit;
-//! - cmdlines.rs: the names of the tasks seen;
 //! - files.rs: the debugfs files.
 
 use kernel::prelude::*;
@@ -16,7 +15,6 @@ use kernel::prelude::*;
 #[path = "../../rust/rtrace.rs"]
 mod rtrace;
 
-mod cmdlines;
 mod files;
 mod tracer;
 

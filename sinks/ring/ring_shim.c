@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/sched/clock.h>
+#include <linux/timekeeping.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <linux/wait.h>
@@ -39,10 +40,32 @@ void rtrace_ring_unlock(void)
 	mutex_unlock(&rtrace_ring_mutex);
 }
 
-/* sinks/ring/tracer.rs: reserve(); the clock of ftrace's "local" trace clock */
+/*
+ * sinks/ring/tracer.rs: the writer's clock. local_clock(), the scheduler's per-CPU clock (ftrace's
+ * "perf" trace clock), not ftrace's default "local" clock (trace_clock_local()).
+ */
 notrace u64 rtrace_ring_clock(void)
 {
 	return local_clock();
+}
+
+void rtrace_ring_clock_pair(u64 *trace, u64 *real);
+
+/*
+ * sinks/ring/files.rs: the clock file. The trace clock and CLOCK_REALTIME read together, with
+ * interrupts off: the trace clock is the middle of two reads around the real-time one.
+ */
+void rtrace_ring_clock_pair(u64 *trace, u64 *real)
+{
+	unsigned long flags;
+	u64 before, after;
+
+	local_irq_save(flags);
+	before = local_clock();
+	*real = ktime_get_real_ns();
+	after = local_clock();
+	local_irq_restore(flags);
+	*trace = before + (after - before) / 2;
 }
 
 static DECLARE_WAIT_QUEUE_HEAD(rtrace_ring_readers);
@@ -87,14 +110,24 @@ ssize_t rtrace_ring_control_write(struct file *file, const char __user *buf, siz
 				  loff_t *ppos);
 int rtrace_ring_control_show(struct seq_file *m, void *v);
 
+/*
+ * The readers are streams, as ftrace's trace_pipe: lseek() is ESPIPE, pread() refused (a position
+ * means nothing to a consuming reader, and trace reads what was committed at open from its start).
+ */
+static int reader_open(struct inode *inode, struct file *file)
+{
+	int ret = rtrace_ring_open(inode, file);
+
+	return ret ? ret : stream_open(inode, file);
+}
+
 /* trace, trace_pipe, per_cpu/cpuN/trace_pipe_raw: i_private is the file's kind. */
 static const struct file_operations reader_fops = {
 	.owner = THIS_MODULE,
-	.open = rtrace_ring_open,
+	.open = reader_open,
 	.read = rtrace_ring_read,
 	.poll = rtrace_ring_poll,
 	.release = rtrace_ring_release,
-	.llseek = noop_llseek,
 };
 
 static int control_open(struct inode *inode, struct file *file)
@@ -102,7 +135,7 @@ static int control_open(struct inode *inode, struct file *file)
 	return single_open(file, rtrace_ring_control_show, inode->i_private);
 }
 
-/* buffer_size_kb, overwrite, reset, stats, saved_cmdlines: shown by one callback, by kind. */
+/* buffer_size_kb, overwrite, reset, stats, clock: shown by one callback, by kind. */
 static const struct file_operations control_fops = {
 	.owner = THIS_MODULE,
 	.open = control_open,

@@ -5,25 +5,25 @@
 //!
 //! Writers find the buffers through [`ACTIVE`], inside the marker site's RCU-sched read side.
 //! Resizing and resetting publish a new set and free the old one after a grace period; a record
-//! reserved in the old set is committed there (found by its address), so a writer never
-//! straddles two sets. Readers and control files hold the tracer's mutex ([`state`]) while they
+//! reserved in the old set is committed there (its reservation's handle is its `CpuBuf`), so a
+//! writer never straddles two sets. Readers and control files hold the tracer's mutex ([`state`]) while they
 //! use the buffers, which is what keeps a set alive under them.
 
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::cmdlines::Cmdlines;
 use crate::rtrace::global_lock::{GlobalLock, Guard};
-use crate::rtrace::ring_buffer::{Counters, CpuRing};
-use crate::rtrace::ring_record::{Header, HEADER_LEN};
-use crate::rtrace::sink::Sink;
+use crate::rtrace::ring_buffer::{Counters, CpuRing, LossReports, SubBuf, WriterContext};
+use crate::rtrace::ring_record::Context;
+use crate::rtrace::sink::{Reservation, Sink};
 
 /// Bytes of one sub-buffer: a page, as ftrace's.
 pub(crate) const SUB_SIZE: usize = 4096;
-/// Smallest per-CPU size, KiB: four sub-buffers.
+/// Smallest per-CPU size, KiB: four sub-buffers. Sizes are powers of two (so is the number of
+/// sub-buffers: the ring splits positions with shifts and masks).
 pub(crate) const SIZE_KB_MIN: usize = 16;
 /// Largest per-CPU size, KiB.
 pub(crate) const SIZE_KB_MAX: usize = 65536;
@@ -41,40 +41,35 @@ extern "C" {
 pub(crate) struct CpuBuf {
     pub(crate) ring: CpuRing,
     /// Lost records already reported to a reader (in a `LOST` line or notice).
-    pub(crate) lost_reported: AtomicU64,
-    pub(crate) cmdlines: Cmdlines,
-    data: VVec<u64>,
-    _ends: KVec<AtomicU32>,
+    pub(crate) losses: LossReports,
+    _data: VVec<u64>,
+    _subs: KVec<SubBuf>,
 }
 
 impl CpuBuf {
     fn new(size: usize, overwrite: bool) -> Result<KBox<Self>> {
         let nsub = size / SUB_SIZE;
         let mut data = VVec::from_elem(0u64, size / 8, GFP_KERNEL)?;
-        let mut ends = KVec::with_capacity(nsub, GFP_KERNEL)?;
+        let mut subs = KVec::with_capacity(nsub, GFP_KERNEL)?;
         for _ in 0..nsub {
-            ends.push(AtomicU32::new(0), GFP_KERNEL)?;
+            subs.push(SubBuf::new(), GFP_KERNEL)?;
         }
-        // SAFETY: `data` is `size` bytes of 8-byte words and `ends` `nsub` counters, both kept
-        // in the same `CpuBuf` as the ring and never resized; their heap storage does not move
-        // with the `CpuBuf`. `SUB_SIZE` is a power of two, `nsub >= 4` (`SIZE_KB_MIN`).
-        let ring = unsafe { CpuRing::new(data.as_mut_ptr().cast(), ends.as_ptr(), SUB_SIZE, nsub) };
+        // SAFETY: `data` is `size` bytes of 8-byte words and `subs` `nsub` slots, both kept in
+        // the same `CpuBuf` as the ring and never resized; their heap storage does not move
+        // with the `CpuBuf`. `SUB_SIZE` is a power of two within the ring's bounds; `nsub` is a
+        // power of two of at least 4 (`size` is, in KiB, from `SIZE_KB_MIN`: checked by the
+        // callers).
+        let ring = unsafe { CpuRing::new(data.as_mut_ptr().cast(), subs.as_ptr(), SUB_SIZE, nsub) };
         ring.set_overwrite(overwrite);
         Ok(KBox::new(
             Self {
                 ring,
-                lost_reported: AtomicU64::new(0),
-                cmdlines: Cmdlines::new(),
-                data,
-                _ends: ends,
+                losses: LossReports::new(),
+                _data: data,
+                _subs: subs,
             },
             GFP_KERNEL,
         )?)
-    }
-
-    fn contains(&self, at: *const u8) -> bool {
-        let start = self.data.as_ptr() as usize;
-        (start..start + self.ring.size()).contains(&(at as usize))
     }
 }
 
@@ -148,8 +143,6 @@ static STATE: GlobalLock<State> = {
 
 /// The buffers writers use; null while there are none.
 static ACTIVE: AtomicPtr<Buffers> = AtomicPtr::new(core::ptr::null_mut());
-/// The set being replaced, until a grace period has passed: commits of records reserved there.
-static RETIRING: AtomicPtr<Buffers> = AtomicPtr::new(core::ptr::null_mut());
 /// A reader sleeps, or is about to: the next commit wakes the readers.
 pub(crate) static WAITING: AtomicBool = AtomicBool::new(false);
 /// Counts the wake-ups: a reader sleeps until it changes, so that a reader that sets `WAITING`
@@ -167,10 +160,6 @@ impl State {
     /// Replaces the buffers with `new` (or none), once no writer uses the old ones.
     pub(crate) fn replace(&mut self, new: Option<KBox<Buffers>>) {
         let old = self.buffers.take();
-        let old_ptr = old.as_ref().map_or(core::ptr::null_mut(), |b| {
-            (&**b as *const Buffers).cast_mut()
-        });
-        RETIRING.store(old_ptr, Ordering::Release);
         let new_ptr = new.as_ref().map_or(core::ptr::null_mut(), |b| {
             (&**b as *const Buffers).cast_mut()
         });
@@ -179,7 +168,6 @@ impl State {
         // Every writer that found the old set has committed after a grace period: writers run
         // inside a marker site's RCU-sched read side.
         crate::rtrace::rcu::synchronize();
-        RETIRING.store(core::ptr::null_mut(), Ordering::Release);
         drop(old);
     }
 }
@@ -190,11 +178,66 @@ fn this_cpu() -> usize {
     crate::rtrace::percpu::this_cpu() as usize
 }
 
+/// The writer's clock and task: `local_clock()` and `current`.
+struct Kernel;
+
+impl Kernel {
+    fn task() -> &'static bindings::task_struct {
+        // SAFETY: `current` is the running task, alive while it runs the writer, which uses the
+        // reference only meanwhile.
+        unsafe { &*crate::rtrace::percpu::current() }
+    }
+
+    /// `comm`, which `set_task_comm()` may rewrite meanwhile: a volatile copy gets the old name,
+    /// the new one, or a mix, as ftrace's `memcpy()` does.
+    fn comm(task: &bindings::task_struct) -> [u8; 16] {
+        // SAFETY: `comm` is 16 bytes inside a live task.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!(task.comm)) }
+    }
+}
+
+impl WriterContext for Kernel {
+    #[inline(always)]
+    fn now(&self) -> u64 {
+        // SAFETY: no precondition.
+        unsafe { rtrace_ring_clock() }
+    }
+
+    #[inline(always)]
+    fn task(&self) -> [u64; 2] {
+        let task = Self::task();
+        // The task's address, then its pid (a freed task's memory may hold the next) with the
+        // start of its name (`exec` renames): a change of any writes a context record.
+        // SAFETY: the first 8 of `comm`'s 16 bytes, in a live task, read as `comm` reads them
+        // (a byte array: no alignment needed).
+        let name =
+            unsafe { core::ptr::read_volatile(core::ptr::addr_of!(task.comm).cast::<[u8; 8]>()) };
+        let name = u64::from_ne_bytes(name);
+        [
+            task as *const bindings::task_struct as u64,
+            ((task.pid as u32 as u64) << 32) ^ name,
+        ]
+    }
+
+    fn context(&self) -> Context {
+        let task = Self::task();
+        Context {
+            pid: task.pid,
+            tgid: task.tgid,
+            comm: Self::comm(task),
+        }
+    }
+}
+
 /// The ring-buffer sink.
 pub(crate) struct Tracer;
 
-impl Sink for Tracer {
-    fn reserve(&self, id: u32, len: usize) -> Option<NonNull<u8>> {
+// SAFETY: a reservation is the ring's (`CpuRing::reserve`: `len` bytes of payload, the writer's
+// until its commit, commits nesting last in, first out, on this CPU's ring); its handle is the
+// `CpuBuf` it was taken in, which stays alive until a grace period after its set is replaced,
+// so until the commit, which runs in the same RCU-sched read side.
+unsafe impl Sink for Tracer {
+    unsafe fn reserve(&self, id: u32, len: usize) -> Option<Reservation> {
         let buffers = ACTIVE.load(Ordering::Acquire);
         if buffers.is_null() {
             return None;
@@ -202,48 +245,25 @@ impl Sink for Tracer {
         // SAFETY: a published set stays alive until a grace period after it is replaced, which
         // the marker site's RCU-sched read side (in which sinks run) holds off.
         let buf = unsafe { &*buffers }.cpus.get(this_cpu())?;
-        // Ids past 16 bits, and payloads past the 16-bit length, are too large: dropped.
-        let (id, payload) = match (u16::try_from(id), u16::try_from(len)) {
-            (Ok(id), Ok(payload)) if id != 0 => (id, payload),
-            _ => (0, u16::MAX),
-        };
-        let at = buf.ring.reserve(HEADER_LEN + payload as usize)?;
-        // SAFETY: `current` is the running task, alive while it runs this.
-        let task = unsafe { &*crate::rtrace::percpu::current() };
-        let pid = task.pid;
-        buf.cmdlines.save(pid, task);
-        let header = Header {
-            // SAFETY: no precondition.
-            ts: unsafe { rtrace_ring_clock() },
-            pid,
-            id,
-            len: payload,
-        };
-        let mut bytes = [0u8; HEADER_LEN];
-        header.encode(&mut bytes);
-        // SAFETY: `reserve` gave `HEADER_LEN + len` bytes at `at`, ours until `commit`.
-        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), at, HEADER_LEN) };
-        // SAFETY: inside the same reservation.
-        NonNull::new(unsafe { at.add(HEADER_LEN) })
+        // An id past 16 bits becomes 0, which the ring refuses (and counts as dropped), as it
+        // does a payload too large.
+        let id = u16::try_from(id).unwrap_or(0);
+        // SAFETY: this CPU's ring (preemption is off, the caller's contract, so the CPU stays),
+        // whose reservations its writers commit last in, first out (ours through `commit`).
+        let at = unsafe { buf.ring.reserve(id, len, &Kernel) }?;
+        Some(Reservation::new(
+            NonNull::new(at)?,
+            &**buf as *const CpuBuf as usize,
+        ))
     }
 
-    fn commit(&self, record: NonNull<u8>) {
-        let cpu = this_cpu();
-        let at = record.as_ptr().wrapping_sub(HEADER_LEN);
-        for set in [&ACTIVE, &RETIRING] {
-            let buffers = set.load(Ordering::Acquire);
-            if buffers.is_null() {
-                continue;
-            }
-            // SAFETY: as in `reserve`; the set the record was reserved in is one of these two
-            // until a grace period after it was replaced.
-            if let Some(buf) = unsafe { &*buffers }.cpus.get(cpu) {
-                if buf.contains(at) {
-                    buf.ring.commit();
-                    break;
-                }
-            }
-        }
+    unsafe fn commit(&self, handle: usize) {
+        // SAFETY: `handle` is the `CpuBuf` of a reservation not committed yet (the caller's
+        // promise), alive until a grace period after its set was replaced, which the marker
+        // site's read side, still held, holds off.
+        let buf = unsafe { &*(handle as *const CpuBuf) };
+        // SAFETY: the ring of this CPU's last reservation not committed (the caller's promise).
+        unsafe { buf.ring.commit() };
         // One wake-up per wait: the first commit after a reader waits clears the flag (a plain
         // load first, so that commits nobody waits for do not write the shared line).
         if WAITING.load(Ordering::Relaxed) && WAITING.swap(false, Ordering::Relaxed) {

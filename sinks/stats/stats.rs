@@ -39,7 +39,7 @@ use rtrace::global_lock::GlobalLock;
 use rtrace::histogram::{self, Command, BUCKETS, COMMAND_MAX, HISTS_MAX};
 use rtrace::kvec;
 use rtrace::record::FieldType;
-use rtrace::sink::{self, Registration, Sink};
+use rtrace::sink::{self, Registration, Reservation, Sink};
 
 module! {
     type: StatsModule,
@@ -297,8 +297,11 @@ fn snapshot() -> Option<&'static Snapshot> {
     (!s.is_null()).then(|| unsafe { &*s })
 }
 
-impl Sink for StatsSink {
-    fn reserve(&self, id: u32, len: usize) -> Option<NonNull<u8>> {
+// SAFETY: a reservation is this CPU's scratch area of its nesting level (`SCRATCH` bytes, at least
+// `len`), used by nothing else until the level is released by the commit of its handle (the
+// level); levels are taken and released last in, first out.
+unsafe impl Sink for StatsSink {
+    unsafe fn reserve(&self, id: u32, len: usize) -> Option<Reservation> {
         let t = tables()?;
         let cpu = this_cpu();
         let nest = t.nesting.get(cpu)?;
@@ -324,10 +327,10 @@ impl Sink for StatsSink {
         compiler_fence(Ordering::SeqCst);
         nest.ids.get(depth)?.store(id, Ordering::Relaxed);
         nest.lens.get(depth)?.store(len as u32, Ordering::Relaxed);
-        NonNull::new(t.area(cpu, depth))
+        NonNull::new(t.area(cpu, depth)).map(|record| Reservation::new(record, depth))
     }
 
-    fn commit(&self, record: NonNull<u8>) {
+    unsafe fn commit(&self, handle: usize) {
         let Some(t) = tables() else {
             return;
         };
@@ -335,7 +338,7 @@ impl Sink for StatsSink {
         let Some(nest) = t.nesting.get(cpu) else {
             return;
         };
-        // Last reserved, first committed: `record` is the top level.
+        // Last reserved, first committed: `handle` is the top level.
         let Some(level) = (nest.depth.load(Ordering::Relaxed) as usize).checked_sub(1) else {
             return;
         };
@@ -344,11 +347,11 @@ impl Sink for StatsSink {
                 id.load(Ordering::Relaxed),
                 len.load(Ordering::Relaxed) as usize,
             );
-            if record.as_ptr() == t.area(cpu, level) && len <= SCRATCH {
+            if handle == level && len <= SCRATCH {
                 // SAFETY: the area of this level is `SCRATCH` bytes, of which the site wrote
                 // the `len` of the record before committing; nothing else writes it until the
                 // level is released below.
-                let bytes = unsafe { core::slice::from_raw_parts(record.as_ptr(), len) };
+                let bytes = unsafe { core::slice::from_raw_parts(t.area(cpu, level), len) };
                 if let Some(s) = snapshot() {
                     for h in s.of(id) {
                         if let Some(k) = histogram::field_bucket(bytes, h.offset, h.ty) {

@@ -26,7 +26,7 @@ for src in "$top"/tests/compile-fail/*.rs; do
 	echo "obj-m += $name.o" >"$dir/tests/compile-fail/Kbuild"
 	if make -C "$kdir" M="$dir" LLVM=1 RUSTC="$rustc" RUSTDOC="$(dirname "$rustc")/rustdoc" \
 		modules >"$dir/build.log" 2>&1; then
-		echo "not ok - compile-fail: $name built, but its probe does not match the declaration"
+		echo "not ok - compile-fail: $name built, but must not"
 		failed=1
 	elif grep -q '^//! expect: ' "$src"; then
 		# A case says which errors must refuse it, one `//! expect: REGEX` line each.

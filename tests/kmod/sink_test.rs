@@ -4,7 +4,9 @@
 //! (tests/vm/marker.t).
 //!
 //! `/sys/kernel/debug/rtrace_sink_test/control` takes `connect SUBSYSTEM EVENT`,
-//! `disconnect SUBSYSTEM EVENT` (the core's answer is the write's error) and `clear`;
+//! `disconnect SUBSYSTEM EVENT` (the core's answer is the write's error), `clear`, and
+//! `fileops PATH` (opens PATH non-blocking, reads 0 bytes, seeks to 1, and logs
+//! `fileops PATH: read0=N llseek=N`: what a shell cannot do, for tests/vm/ring.t);
 //! `records` shows one line per committed record, `ID LEN HEX`, then `dropped=N`.
 
 use core::cell::UnsafeCell;
@@ -21,7 +23,7 @@ mod rtrace;
 
 use rtrace::abi::RawSink;
 use rtrace::debugfs::{c_name, Dir, SeqFile};
-use rtrace::sink::{self, Registration, Sink};
+use rtrace::sink::{self, Registration, Reservation, Sink};
 
 module! {
     type: SinkTest,
@@ -65,8 +67,10 @@ static SINK: TestSink = TestSink {
     dropped: AtomicU64::new(0),
 };
 
-impl Sink for TestSink {
-    fn reserve(&self, id: u32, len: usize) -> Option<NonNull<u8>> {
+// SAFETY: a reservation is a slot handed out once (`next`), `SLOT_SIZE >= len` bytes used by
+// nothing else until `clear`, which the tests run only while no record is emitted.
+unsafe impl Sink for TestSink {
+    unsafe fn reserve(&self, id: u32, len: usize) -> Option<Reservation> {
         let i = self.next.fetch_add(1, Ordering::Relaxed);
         let Some(slot) = self.slots.get(i).filter(|_| len <= SLOT_SIZE) else {
             self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -74,15 +78,11 @@ impl Sink for TestSink {
         };
         slot.id.store(id, Ordering::Relaxed);
         slot.reserved.store(len, Ordering::Relaxed);
-        NonNull::new(slot.data.get().cast())
+        NonNull::new(slot.data.get().cast()).map(|record| Reservation::new(record, i))
     }
 
-    fn commit(&self, record: NonNull<u8>) {
-        if let Some(slot) = self
-            .slots
-            .iter()
-            .find(|s| s.data.get().cast() == record.as_ptr())
-        {
+    unsafe fn commit(&self, handle: usize) {
+        if let Some(slot) = self.slots.get(handle) {
             slot.committed
                 .store(slot.reserved.load(Ordering::Relaxed), Ordering::Release);
         }
@@ -113,8 +113,33 @@ fn command(text: &str) -> Result {
             clear();
             Ok(())
         }
+        (Some("fileops"), Some(path), None) => file_ops(path, c_name(path, &mut a)?),
         _ => Err(EINVAL),
     }
+}
+
+/// Opens `cpath` non-blocking, reads 0 bytes from it, seeks it to 1, and logs what each returned.
+fn file_ops(path: &str, cpath: &core::ffi::CStr) -> Result {
+    let flags = (bindings::O_RDONLY | bindings::O_NONBLOCK) as c_int;
+    // SAFETY: a NUL-terminated path; the file is closed below.
+    let file = kernel::error::from_err_ptr(unsafe {
+        bindings::filp_open(cpath.as_ptr().cast(), flags, 0)
+    })?;
+    let mut pos: bindings::loff_t = 0;
+    // A 0-byte read as read(2) makes it (`kernel_read` wants `read_iter`, which debugfs files
+    // without it do not have): the file's own `read`, with no buffer.
+    // SAFETY: an open file, whose `f_op` stays valid while it is open.
+    let read0 = match unsafe { (*(*file).f_op).read } {
+        // SAFETY: the file's `read`, given the file, 0 bytes and a position.
+        Some(read) => unsafe { read(file, core::ptr::null_mut(), 0, &mut pos) },
+        None => EINVAL.to_errno() as isize,
+    };
+    // SAFETY: an open file.
+    let seek = unsafe { bindings::vfs_llseek(file, 1, 0) };
+    // SAFETY: opened above, not used after.
+    unsafe { bindings::filp_close(file, core::ptr::null_mut()) };
+    pr_info!("fileops {}: read0={} llseek={}\n", path, read0, seek);
+    Ok(())
 }
 
 #[no_mangle]

@@ -53,7 +53,7 @@ check "marker: ... saying why" dmesg_has "marker test:too_large refused: its lar
 check "marker: a second marker of one name is -EEXIST" ctl_err "bad exists" "File exists"
 check "marker: ... naming the module that has it" dmesg_has "marker test:sched_switch is already registered by module rtrace_marker_test"
 check "marker: a caller of another ABI version is refused" ctl_err "bad abi" "Invalid argument"
-check "marker: ... saying so" dmesg_has "rtrace_marker_test was built against rtrace marker ABI 3"
+check "marker: ... saying so" dmesg_has "rtrace_marker_test was built against rtrace marker ABI [0-9]*, this core has ABI"
 check_eq "marker: nothing else disturbed by the refusals" "$before" "$(find $MK | sort)"
 
 check "marker: rmmod rtrace_marker_test" unload rtrace_marker_test

@@ -34,12 +34,30 @@ check_eq "ring: ... in order" "0 1 2" "$(sed -n 's/.*prev_pid=\([0-9]*\) .*/\1/p
 check_eq "ring: ... and they are read" "3 0" "$(stat read) $(stat in_buffer)"
 check_eq "ring: trace is empty after" 0 "$(grep -c test: $R/trace)"
 
-# Binary: the raw files of all CPUs hold the records, 8-byte aligned, 16-byte headers.
+# Binary: the raw files of all CPUs hold the records, 4-byte aligned, 8-byte headers; each read
+# starts with a context record (40 bytes) unless the stream has one there.
+# raw_walk: reads a stream on stdin, prints "ID LEN" per record; "bad" if a record runs past the end.
+raw_walk() {
+	od -An -v -tu1 | awk '{ for (i = 1; i <= NF; i++) b[n++] = $i }
+		END { at = 0
+			while (at + 8 <= n) {
+				id = b[at] + 256 * b[at + 1]; len = b[at + 2] + 256 * b[at + 3]
+				total = 8 + int((len + 3) / 4) * 4
+				if (at + total > n) { print "bad"; exit }
+				print id, len; at += total
+			}
+			if (at != n) print "bad" }'
+}
 echo "emit switch 5" >$C
-for f in $(with_data); do dd if=$f bs=65536 count=1 2>/dev/null; done >/tmp/raw.bin
-# 16 header + 56 payload = 72 bytes a record.
-check_eq "ring: trace_pipe_raw gives 5 records of 72 bytes" 360 "$(wc -c </tmp/raw.bin)"
-check_eq "ring: ... the first with marker id and length in its header" "$(printf '%04x' $(marker_id test sched_switch) | sed 's/\(..\)\(..\)/\2\1/')3800" "$(od -An -tx1 -j12 -N4 /tmp/raw.bin | tr -d ' ')"
+for f in $(with_data); do echo F; dd if=$f bs=65536 count=1 2>/dev/null | raw_walk | sed 's/^/R /'; done >/tmp/raw.txt
+id=$(marker_id test sched_switch)
+check_eq "ring: trace_pipe_raw gives the 5 records, 56-byte payloads" 5 "$(grep -c "^R $id 56$" /tmp/raw.txt)"
+check_eq "ring: ... whole records only, and only context (65535, 32 bytes) and time (65534, 8) besides" "" "$(grep -Ev "^(F|R ($id 56|65535 32|65534 8))$" /tmp/raw.txt)"
+check "ring: ... each read starting with a context record" awk '/^F/ { f = 1; next } f && $0 != "R 65535 32" { bad = 1 } { f = 0 } END { exit bad }' /tmp/raw.txt
+echo "emit switch 2" >$C
+dd if=$(with_data | head -n 1) bs=65536 count=1 2>/dev/null >/tmp/raw.bin
+check_eq "ring: ... whose pid is the writer's" "$$" "$(od -An -td4 -j16 -N4 /tmp/raw.bin | tr -d ' ')"
+check_eq "ring: ... whose comm is its name" "sh" "$(dd if=/tmp/raw.bin bs=1 skip=24 count=16 2>/dev/null | tr -d '\0')"
 echo "emit switch 1" >$C
 check "ring: a raw read smaller than a record is EINVAL" sh -c "dd if=$(with_data) bs=40 count=1 2>&1 | grep -q 'Invalid argument'"
 drain /tmp/x.txt
@@ -48,8 +66,9 @@ drain /tmp/x.txt
 check "ring: buffer_size_kb 'abc' is EINVAL" err $R/buffer_size_kb abc "Invalid argument"
 check "ring: ... saying why" dmesg_has "buffer_size_kb: 'abc' is not a number"
 check "ring: buffer_size_kb 7 is EINVAL" err $R/buffer_size_kb 7 "Invalid argument"
+check "ring: buffer_size_kb 48 (not a power of two) is EINVAL" err $R/buffer_size_kb 48 "Invalid argument"
 check "ring: buffer_size_kb 999999 is EINVAL" err $R/buffer_size_kb 999999 "Invalid argument"
-check "ring: ... saying why" dmesg_has "the size per CPU is a multiple of 4 from 16 to 65536"
+check "ring: ... saying why" dmesg_has "the size per CPU is a power of two from 16 to 65536"
 check "ring: buffer_size_kb while connected is EBUSY" err $R/buffer_size_kb 64 "busy"
 check "ring: ... saying why" dmesg_has "disconnect it first"
 check "ring: overwrite 2 is EINVAL" err $R/overwrite 2 "Invalid argument"
@@ -60,6 +79,18 @@ check "ring: ... saying so" dmesg_has "overwrite: the write is not text"
 check "ring: an over-long write is EINVAL" err $R/overwrite "$(head -c 5000 /dev/zero | tr '\0' 1)" "Invalid argument"
 check "ring: ... saying so" dmesg_has "overwrite: write of 5001 bytes: at most 160"
 check_eq "ring: nothing changed" "1024 0" "$(cat $R/buffer_size_kb) $(cat $R/overwrite)"
+check "ring: writing stats is EPERM" err $R/stats 1 "not permitted"
+check "ring: writing a CPU's stats is EPERM" err $R/per_cpu/cpu0/stats x "not permitted"
+check "ring: clock shows the trace clock and the real time" sh -c "cat $R/clock | grep -Eqx '[0-9]+ [0-9]{19}'"
+check "ring: writing clock is EPERM" err $R/clock 1 "not permitted"
+check "ring: there is no saved_cmdlines" test ! -e $R/saved_cmdlines
+# What a shell cannot do, done by the test sink's control file: a 0-byte read, an lseek.
+load rtrace_sink_test >/dev/null
+for f in trace trace_pipe per_cpu/cpu0/trace_pipe_raw; do
+	echo "fileops $R/$f" >$DEBUGFS/rtrace_sink_test/control
+	check "ring: $f: a 0-byte read returns 0 at once (non-blocking, empty), lseek is ESPIPE" dmesg_has "fileops $R/$f: read0=0 llseek=-29$"
+done
+unload rtrace_sink_test >/dev/null
 
 # Overflow: four threads on all CPUs into 16 KiB buffers, read while written; the serial port's
 # interrupt handler writes irq:* records (through the bridge) into the same buffers, nesting

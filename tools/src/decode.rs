@@ -50,45 +50,63 @@ impl<'a> Entry<'a> {
 pub fn reason(error: StreamError) -> &'static str {
     match error {
         StreamError::Truncated => "truncated record",
-        StreamError::Malformed => "lost-events notice without an 8-byte count",
+        StreamError::Malformed => {
+            "malformed record (a context, time-extend or lost-events record of another length, \
+             or an unknown id)"
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rtrace::ring_record::{write_lost, write_record};
+    use rtrace::ring_record::{write_context, write_lost, write_record, Context};
 
     #[test]
     fn entries_tell_lost_notices() {
-        let mut s = vec![0u8; 64];
-        let a = write_record(&mut s, 5, 1, 3, b"abc").unwrap();
-        let b = write_lost(&mut s[a..], 6, 7).unwrap();
-        let c = write_record(&mut s[a + b..], 7, 2, 4, b"").unwrap();
-        s.truncate(a + b + c);
+        let mut s = vec![0u8; 128];
+        let mut comm = [0u8; 16];
+        comm[..4].copy_from_slice(b"bash");
+        let ctx = Context {
+            pid: 1,
+            tgid: 1,
+            comm,
+        };
+        let a = write_context(&mut s, 5, &ctx);
+        let b = write_record(&mut s[a..], 5, 3, b"abc").unwrap();
+        let c = write_lost(&mut s[a + b..], 6, 7).unwrap();
+        let d = write_record(&mut s[a + b + c..], 7, 4, b"").unwrap();
+        s.truncate(a + b + c + d);
         let got: Vec<_> = Records::new(&s).map(|(h, p)| Entry::new(h, p)).collect();
-        let h = |ts, pid, id, len| Header { ts, pid, id, len };
+        let h = |ts, pid, comm, id, len| Header {
+            ts,
+            pid,
+            tgid: pid,
+            comm,
+            id,
+            len,
+        };
         assert_eq!(
             got,
             [
                 Entry::Event {
-                    header: h(5, 1, 3, 3),
+                    header: h(5, 1, comm, 3, 3),
                     payload: b"abc"
                 },
                 Entry::Lost {
-                    header: h(6, 0, LOST_ID, 8),
+                    header: h(6, 0, [0; 16], LOST_ID, 16),
                     count: 7
                 },
                 Entry::Event {
-                    header: h(7, 2, 4, 0),
+                    header: h(7, 1, comm, 4, 0),
                     payload: b""
                 },
             ]
         );
         assert_eq!(got[1].header().ts, 6);
-        let mut cut = Records::new(&s[..40]);
+        let mut cut = Records::new(&s[..a + b + 4]);
         assert_eq!(cut.by_ref().count(), 1);
         assert_eq!(cut.error().map(reason), Some("truncated record"));
-        assert_eq!(cut.consumed(), 24);
+        assert_eq!(cut.consumed(), a + b);
     }
 }

@@ -6,9 +6,13 @@
 //! DIR/meta.json                       Meta: cpus, times, kernel release, counts
 //! DIR/markers/<sub>/<event>/format    every marker's format file, as debugfs shows it
 //! DIR/markers/<sub>/<event>/id        and its id
-//! DIR/saved_cmdlines                  `pid comm` lines (optional)
+//! DIR/saved_cmdlines                  `pid comm` lines (optional; older kernels' tracer)
 //! DIR/cpuN.raw                        CPU N's trace_pipe_raw stream, byte for byte
 //! ```
+//!
+//! The streams are rust/ring_record.rs's format: each record's task (pid, tgid, comm) and full
+//! time come from the context and time-extend records before it, decoded by the library's
+//! `Records` (carried from one chunk of a file to the next by its `Decoder`).
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
@@ -22,9 +26,10 @@ use serde::{Deserialize, Serialize};
 use crate::decode::{self, Entry, Header, Records};
 use crate::error::ToolError;
 use crate::formats::{Catalog, MarkerFormat};
+use rtrace::ring_record::Decoder;
 
 /// The version of the layout that [`Meta::format_version`] names.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The name of the metadata file.
 pub const META: &str = "meta.json";
@@ -179,10 +184,14 @@ impl Event<'_> {
         self.header.pid
     }
 
-    /// Its thread group (the process, kernel `tgid`). The stream does not carry it yet: the
-    /// thread stands for its group until the context records bring it; every reader asks here.
+    /// Its thread group (the process, kernel `tgid`), from the stream's context records; the
+    /// thread stands for its group where none told it (a notice, a stream's start).
     pub fn tgid(&self) -> i32 {
-        self.header.pid
+        if self.header.tgid > 0 {
+            self.header.tgid
+        } else {
+            self.header.pid
+        }
     }
 }
 
@@ -240,6 +249,8 @@ pub struct CpuReader<'r> {
     eof: bool,
     /// Records decoded and not yet taken.
     queue: VecDeque<OwnedEvent<'r>>,
+    /// The time and task that the records decoded so far leave for the next chunk.
+    decoder: Decoder,
 }
 
 impl<'r> CpuReader<'r> {
@@ -255,6 +266,7 @@ impl<'r> CpuReader<'r> {
             offset: 0,
             eof: false,
             queue: VecDeque::new(),
+            decoder: Decoder::new(),
         })
     }
 
@@ -287,7 +299,7 @@ impl<'r> CpuReader<'r> {
             self.buf.truncate(start + n);
             self.eof = n == 0;
         }
-        let mut records = Records::new(&self.buf);
+        let mut records = Records::with_decoder(&self.buf, self.decoder);
         loop {
             let at = self.offset + records.consumed() as u64;
             let bad =
@@ -334,6 +346,7 @@ impl<'r> CpuReader<'r> {
             self.queue.push_back(event);
         }
         let consumed = records.consumed();
+        self.decoder = records.decoder();
         self.buf.drain(..consumed);
         self.offset += consumed as u64;
         Ok(())
@@ -360,7 +373,8 @@ pub struct Recording {
     pub meta: Meta,
     /// The markers.
     pub catalog: Catalog,
-    /// Command names by pid.
+    /// Command names by pid: `saved_cmdlines` if the recording has it, and the last name the
+    /// streams' context records give each pid.
     pub cmdlines: BTreeMap<i32, String>,
     /// The streams, by ascending CPU.
     pub streams: Vec<CpuStream>,
@@ -421,12 +435,32 @@ impl Recording {
             fs::metadata(&path).map_err(|e| ToolError::malformed(&path, e.to_string()))?;
             streams.push(CpuStream { cpu, path });
         }
-        Ok(Self {
+        let mut rec = Self {
             meta,
             catalog,
             cmdlines,
             streams,
-        })
+        };
+        rec.cmdlines.extend(rec.context_names());
+        Ok(rec)
+    }
+
+    /// The last name the streams' context records give each task (read chunk by chunk; a stream
+    /// that does not decode is reported by the commands that read its records).
+    fn context_names(&self) -> BTreeMap<i32, String> {
+        let mut names = BTreeMap::new();
+        for stream in &self.streams {
+            let Ok(mut reader) = CpuReader::new(self, stream) else {
+                continue;
+            };
+            while let Ok(Some(e)) = reader.next_event() {
+                let comm = e.header.comm();
+                if e.header.pid > 0 && !comm.is_empty() {
+                    names.insert(e.header.pid, String::from_utf8_lossy(comm).into_owned());
+                }
+            }
+        }
+        names
     }
 
     /// Calls `f` with each record of `stream`, in stream order, each checked.
@@ -526,7 +560,9 @@ pub fn write_meta(dir: &Path, meta: &Meta) -> Result<()> {
 mod tests {
     use super::*;
 
-    use rtrace::ring_record::{write_lost, write_record};
+    use rtrace::ring_record::{
+        write_context, write_lost, write_record, Context, CONTEXT_RECORD, HEADER_LEN,
+    };
 
     /// A recording of `streams` (records of marker 1, without fields, or lost notices) in a
     /// new directory.
@@ -549,14 +585,21 @@ mod tests {
 
     /// A stream of records of marker 1 at `(ts, pid)`, a lost notice where pid is -1.
     fn stream(records: &[(u64, i32)]) -> Vec<u8> {
-        let mut s = vec![0u8; 32 * records.len()];
+        let mut s = vec![0u8; 64 * records.len()];
         let mut at = 0;
         for &(ts, pid) in records {
             at += match pid {
-                -1 => write_lost(&mut s[at..], ts, 7),
-                pid => write_record(&mut s[at..], ts, pid, 1, b""),
-            }
-            .unwrap();
+                -1 => write_lost(&mut s[at..], ts, 7).unwrap(),
+                pid => {
+                    let ctx = Context {
+                        pid,
+                        tgid: pid,
+                        comm: [0; 16],
+                    };
+                    let c = write_context(&mut s[at..], ts, &ctx);
+                    c + write_record(&mut s[at + c..], ts, 1, b"").unwrap()
+                }
+            };
         }
         s.truncate(at);
         s
@@ -595,8 +638,10 @@ mod tests {
 
     #[test]
     fn records_across_chunks() {
-        // More than two chunks of records, each of 16 bytes: records straddle the chunks.
-        let n = 3 * READ_CHUNK / 16 + 5;
+        // More than two chunks of records, each of 48 bytes (a context record of 40, the
+        // marker's of 8): records straddle the chunks, and the task crosses them in the decoder.
+        let per = CONTEXT_RECORD + HEADER_LEN;
+        let n = 3 * READ_CHUNK / per + 5;
         let records: Vec<(u64, i32)> = (0..n as u64).map(|i| (i, (i % 1000) as i32)).collect();
         let tmp = tempfile::tempdir().unwrap();
         let tmp = tmp.path();
@@ -613,7 +658,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(got, records);
         assert!(
-            format!("{err:#}").contains(&format!("at byte {}: truncated record", 16 * n)),
+            format!("{err:#}").contains(&format!("at byte {}: truncated record", per * n)),
             "{err:#}"
         );
     }

@@ -75,7 +75,7 @@ pub fn write_fields(out: &mut String, format: &MarkerFormat, payload: &[u8]) -> 
 }
 
 /// The text line of `event` (without the newline), its time with nanoseconds if `ns`, the
-/// task's name from `cmdlines`.
+/// task's name from its context record, else from `cmdlines`.
 pub fn line(cmdlines: &BTreeMap<i32, String>, event: &Event<'_>, ns: bool) -> Result<String> {
     let mut line = String::new();
     let h = event.header;
@@ -83,7 +83,14 @@ pub fn line(cmdlines: &BTreeMap<i32, String>, event: &Event<'_>, ns: bool) -> Re
         Kind::Lost(count) => text::write_lost(&mut line, event.cpu, count)?,
         Kind::Marker { format, payload } => {
             let tid = event.tid();
-            let comm = sched::task_name(tid, cmdlines.get(&tid).map(String::as_str)).as_bytes();
+            // The name its context record gave the record's task (the name at that time, an
+            // exec changes it), else the recording's last name of the task.
+            let own = h.comm();
+            let comm = if tid != 0 && !own.is_empty() {
+                own
+            } else {
+                sched::task_name(tid, cmdlines.get(&tid).map(String::as_str)).as_bytes()
+            };
             if ns {
                 // The prefix with the microseconds, then the nanoseconds in their place.
                 text::write_line_prefix(&mut line, comm, event.tid(), event.cpu, 0)?;

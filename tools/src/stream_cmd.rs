@@ -27,6 +27,7 @@ use crate::formats::Catalog;
 use crate::list;
 use crate::recording::{parse_cmdlines, Event, Kind};
 use crate::report;
+use rtrace::ring_record::Decoder;
 
 /// Read buffer: more than the largest record.
 const READ_BUF: usize = 128 * 1024;
@@ -49,18 +50,21 @@ struct Cpu {
     cpu: u32,
     file: File,
     pending: Vec<u8>,
+    /// The time and task the records printed so far leave for the next ones.
+    decoder: Decoder,
 }
 
 /// Prints the complete records at the start of `pending` and removes them.
 fn print(
     cpu: u32,
     pending: &mut Vec<u8>,
+    decoder: &mut Decoder,
     catalog: &Catalog,
     cmdlines: &BTreeMap<i32, String>,
     ns: bool,
     out: &mut impl Write,
 ) -> Result<()> {
-    let mut records = Records::new(pending);
+    let mut records = Records::with_decoder(pending, *decoder);
     for (header, payload) in records.by_ref() {
         let kind = match Entry::new(header, payload) {
             Entry::Lost { count, .. } => Kind::Lost(count),
@@ -76,6 +80,7 @@ fn print(
         writeln!(out, "{}", report::line(cmdlines, &event, ns)?)?;
     }
     let consumed = records.consumed();
+    *decoder = records.decoder();
     pending.drain(..consumed.min(pending.len()));
     Ok(())
 }
@@ -102,6 +107,7 @@ pub fn run(fs: &Debugfs, opts: &Options, out: &mut impl Write) -> Result<()> {
             cpu,
             file,
             pending: Vec::new(),
+            decoder: Decoder::new(),
         });
     }
     if !opts.patterns.is_empty() {
@@ -173,7 +179,15 @@ fn stream(
                 }
                 Ok(n) => {
                     s.pending.extend_from_slice(&buf[..n]);
-                    print(s.cpu, &mut s.pending, &catalog, &cmdlines, opts.ns, out)?;
+                    print(
+                        s.cpu,
+                        &mut s.pending,
+                        &mut s.decoder,
+                        &catalog,
+                        &cmdlines,
+                        opts.ns,
+                        out,
+                    )?;
                     out.flush()?;
                 }
                 Err(e)

@@ -70,9 +70,10 @@ fn expected_line(r: &Rec, cmdlines: &BTreeMap<i32, String>) -> String {
     let Some(name) = &r.name else {
         return format!("CPU:{} [LOST {} EVENTS]", r.cpu, r.lost);
     };
-    // ftrace names every CPU's idle task (pid 0, comm swapper/N) <idle>.
+    // As the tracer: `<idle>` for pid 0, the context record's name, the saved name.
     let comm = match cmdlines.get(&r.pid) {
         _ if r.pid == 0 => "<idle>".into(),
+        _ if !r.comm.is_empty() => line_text(&r.comm),
         Some(c) => line_text(c.as_bytes()),
         None => "<...>".into(),
     };
@@ -244,8 +245,8 @@ fn check_json(dir: &Path, out: &Path, merged: &[Rec]) {
     for (e, r) in instants.iter().zip(merged) {
         assert_eq!(e["s"], "t");
         if r.name.is_some() {
-            // The thread, in its group (the thread itself until the stream carries tgids).
-            assert_eq!(e["pid"], r.pid);
+            // The thread, in its group (from the context records).
+            assert_eq!(e["pid"], r.tgid);
             assert_eq!(e["tid"], r.pid);
         } else {
             // A lost-events notice is on its CPU's track.
@@ -442,6 +443,16 @@ fn check_perfetto(dir: &Path, out: &Path, per_cpu: &[Vec<Rec>]) {
         serde_json::from_str(&fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap();
     let cpus = cpus(dir);
     let mut seen_pids = std::collections::BTreeSet::new();
+    // The names of saved_cmdlines (a recording of an older tracer), then the last name the
+    // context records give each task, stream by stream, as the tool takes them.
+    let mut names: BTreeMap<i64, String> = fs::read_to_string(dir.join("saved_cmdlines"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let (p, c) = l.trim_start().split_once(' ')?;
+            Some((p.parse().ok()?, c.trim_end().to_owned()))
+        })
+        .collect();
     for (cpu, recs) in cpus.iter().zip(per_cpu) {
         let got: Vec<&serde_json::Value> = of("event")
             .into_iter()
@@ -454,20 +465,25 @@ fn check_perfetto(dir: &Path, out: &Path, per_cpu: &[Vec<Rec>]) {
             assert_eq!(e["ts"], r.ts, "{what}");
             assert_eq!(e["pid"], r.pid, "{what}");
             assert_eq!(e["name"], r.name.as_deref().unwrap(), "{what}");
-            seen_pids.insert(r.pid);
+            seen_pids.insert((i64::from(r.pid), i64::from(r.tgid)));
+            if r.pid > 0 && !r.comm.is_empty() {
+                names.insert(
+                    i64::from(r.pid),
+                    String::from_utf8_lossy(&r.comm).into_owned(),
+                );
+            }
             let fields = e["fields"].as_object().unwrap();
             for (n, v) in &r.fields {
                 if let Some(v) = perfetto_value(v) {
                     assert_eq!(fields.get(n), Some(&v), "{n}: {what}");
                 }
             }
-            // Nothing else, but the exiting task's thread group (its pid until the stream
-            // carries tgids).
+            // Nothing else, but the exiting task's thread group.
             for n in fields.keys() {
                 if !r.fields.iter().any(|(m, _)| m == n) {
                     assert_eq!(
                         (n.as_str(), &fields[n]),
-                        ("tgid", &serde_json::json!(r.pid))
+                        ("tgid", &serde_json::json!(r.tgid))
                     );
                 }
             }
@@ -489,28 +505,18 @@ fn check_perfetto(dir: &Path, out: &Path, per_cpu: &[Vec<Rec>]) {
             "CPU {cpu}"
         );
     }
-    // Every thread that ran (but the idle task), named from saved_cmdlines, in its group.
-    let cmdlines: BTreeMap<i64, String> = fs::read_to_string(dir.join("saved_cmdlines"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let (p, c) = l.trim_start().split_once(' ')?;
-            Some((p.parse().ok()?, c.trim_end().to_owned()))
-        })
-        .collect();
+    // Every thread that ran (but the idle task), named from the context records, in its group.
     let threads = of("thread");
-    let tids: Vec<i64> = threads.iter().map(|t| t["tid"].as_i64().unwrap()).collect();
-    let expected_tids: Vec<i64> = seen_pids
+    let got: Vec<(i64, i64)> = threads
         .iter()
-        .filter(|&&p| p > 0)
-        .map(|&p| i64::from(p))
+        .map(|t| (t["tid"].as_i64().unwrap(), t["tgid"].as_i64().unwrap()))
         .collect();
-    assert_eq!(tids, expected_tids);
+    let expected: Vec<(i64, i64)> = seen_pids.iter().copied().filter(|&(p, _)| p > 0).collect();
+    assert_eq!(got, expected);
     for t in &threads {
-        let tid = t["tid"].as_i64().unwrap();
-        assert_eq!(t["tgid"], tid);
-        assert_eq!(t["name"], cmdlines.get(&tid).map_or("", String::as_str));
-        assert!(of("process").iter().any(|p| p["pid"] == tid));
+        let (tid, tgid) = (t["tid"].as_i64().unwrap(), t["tgid"].as_i64().unwrap());
+        assert_eq!(t["name"], names.get(&tid).map_or("", String::as_str));
+        assert!(of("process").iter().any(|p| p["pid"] == tgid));
     }
     // The clocks, when the recording has them.
     let clocks = of("clock");

@@ -122,16 +122,35 @@ pub fn markers() -> Vec<Marker> {
     ]
 }
 
-/// Appends one record (header per the spec, then payload, then padding to 8) to a stream.
-pub fn push_record(stream: &mut Vec<u8>, ts: u64, pid: i32, id: u16, payload: &[u8]) {
-    stream.extend(ts.to_le_bytes());
-    stream.extend(pid.to_le_bytes());
+/// Appends one raw record (8-byte header per the spec: id, length, low 32 bits of the time;
+/// then payload, then padding to 4) to a stream.
+pub fn push_raw(stream: &mut Vec<u8>, ts: u64, id: u16, payload: &[u8]) {
     stream.extend(id.to_le_bytes());
     stream.extend(u16::try_from(payload.len()).unwrap().to_le_bytes());
+    stream.extend((ts as u32).to_le_bytes());
     stream.extend(payload);
-    while !stream.len().is_multiple_of(8) {
+    while !stream.len().is_multiple_of(4) {
         stream.push(0);
     }
+}
+
+/// Appends a context record (full time, pid, tgid, comm) to a stream.
+pub fn push_context(stream: &mut Vec<u8>, ts: u64, pid: i32, comm: &[u8]) {
+    let mut payload = Vec::new();
+    payload.extend(ts.to_le_bytes());
+    payload.extend(pid.to_le_bytes());
+    payload.extend(pid.to_le_bytes());
+    let mut name = [0u8; 16];
+    name[..comm.len()].copy_from_slice(comm);
+    payload.extend(name);
+    push_raw(stream, ts, 0xffff, &payload);
+}
+
+/// Appends one marker record of task `pid` at time `ts`: a context record without a name (the
+/// recording's saved_cmdlines names the task), then the record.
+pub fn push_record(stream: &mut Vec<u8>, ts: u64, pid: i32, id: u16, payload: &[u8]) {
+    push_context(stream, ts, pid, b"");
+    push_raw(stream, ts, id, payload);
 }
 
 /// Appends a marker's record of `values`.
@@ -141,9 +160,11 @@ pub fn push_event(stream: &mut Vec<u8>, ts: u64, pid: i32, m: &Marker, values: &
     push_record(stream, ts, pid, m.id, &buf[..len]);
 }
 
-/// Appends a lost-events notice.
+/// Appends a lost-events notice (count and time).
 pub fn push_lost(stream: &mut Vec<u8>, ts: u64, count: u64) {
-    push_record(stream, ts, 0, 0, &count.to_le_bytes());
+    let mut payload = count.to_le_bytes().to_vec();
+    payload.extend(ts.to_le_bytes());
+    push_raw(stream, ts, 0, &payload);
 }
 
 /// Writes a recording directory: formats, `saved_cmdlines`, `cpuN.raw`, `meta.json`.
@@ -157,7 +178,7 @@ pub fn write_recording(dir: &Path, markers: &[Marker], cmdlines: &str, streams: 
         fs::write(dir.join(format!("cpu{cpu}.raw")), s).unwrap();
     }
     let meta = serde_json::json!({
-        "format_version": 1,
+        "format_version": 2,
         "kernel_release": "6.12.0-test",
         "cpus": (0..streams.len()).collect::<Vec<_>>(),
     });
@@ -263,6 +284,10 @@ pub struct Rec {
     pub cpu: u32,
     pub ts: u64,
     pub pid: i32,
+    /// Its thread group, from its context record (0 for a notice).
+    pub tgid: i32,
+    /// The task's name its context record gives (empty if none).
+    pub comm: Vec<u8>,
     /// `sub:event`, or `None` for a lost notice.
     pub name: Option<String>,
     /// The lost count of a notice.
@@ -329,25 +354,49 @@ pub fn read_recording(dir: &Path) -> Vec<Vec<Rec>> {
             let data = fs::read(dir.join(format!("cpu{cpu}.raw"))).unwrap();
             let mut at = 0;
             let mut recs = Vec::new();
+            // What the context and time-extend records say: the full time, the task.
+            let (mut full, mut pid, mut tgid, mut comm) = (0u64, -1i32, -1i32, Vec::new());
+            let u64_at = |p: &[u8], i: usize| u64::from_le_bytes(p[i..i + 8].try_into().unwrap());
             while at < data.len() {
-                let h = &data[at..at + 16];
-                let ts = u64::from_le_bytes(h[0..8].try_into().unwrap());
-                let pid = i32::from_le_bytes(h[8..12].try_into().unwrap());
-                let id = u16::from_le_bytes(h[12..14].try_into().unwrap());
-                let len = usize::from(u16::from_le_bytes(h[14..16].try_into().unwrap()));
-                let payload = &data[at + 16..at + 16 + len];
-                at += (16 + len).div_ceil(8) * 8;
-                if id == 0 {
-                    recs.push(Rec {
-                        cpu,
-                        ts,
-                        pid,
-                        name: None,
-                        lost: u64::from_le_bytes(payload.try_into().unwrap()),
-                        fields: vec![],
-                    });
-                    continue;
+                let h = &data[at..at + 8];
+                let id = u16::from_le_bytes(h[0..2].try_into().unwrap());
+                let len = usize::from(u16::from_le_bytes(h[2..4].try_into().unwrap()));
+                let lo = u64::from(u32::from_le_bytes(h[4..8].try_into().unwrap()));
+                let payload = &data[at + 8..at + 8 + len];
+                at += (8 + len).div_ceil(4) * 4;
+                match id {
+                    0xffff => {
+                        assert_eq!(len, 32);
+                        full = u64_at(payload, 0);
+                        pid = i32::from_le_bytes(payload[8..12].try_into().unwrap());
+                        tgid = i32::from_le_bytes(payload[12..16].try_into().unwrap());
+                        let name = &payload[16..32];
+                        comm = name[..name.iter().position(|&c| c == 0).unwrap_or(16)].to_vec();
+                        continue;
+                    }
+                    0xfffe => {
+                        assert_eq!(len, 8);
+                        full = u64_at(payload, 0);
+                        continue;
+                    }
+                    0 => {
+                        assert_eq!(len, 16);
+                        recs.push(Rec {
+                            cpu,
+                            ts: u64_at(payload, 8),
+                            pid: 0,
+                            tgid: 0,
+                            comm: vec![],
+                            name: None,
+                            lost: u64_at(payload, 0),
+                            fields: vec![],
+                        });
+                        continue;
+                    }
+                    _ => {}
                 }
+                let ts = (full & !0xffff_ffff) | lo;
+                full = ts;
                 let fmt = &formats[&id];
                 let fields: Vec<Field<'_>> = fmt
                     .fields
@@ -370,6 +419,8 @@ pub fn read_recording(dir: &Path) -> Vec<Vec<Rec>> {
                     cpu,
                     ts,
                     pid,
+                    tgid,
+                    comm: comm.clone(),
                     name: Some(fmt.name.clone()),
                     lost: 0,
                     fields: values,
