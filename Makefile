@@ -47,7 +47,7 @@ run: bootstrap
 	scripts/run-demo
 
 bench: bootstrap
-	scripts/run-bench
+	ICOUNT=$(ICOUNT) scripts/run-bench
 
 vm: bootstrap
 	@test -n "$(SCRIPT)" || { echo "make vm: set SCRIPT to a shell script to run in the VM"; exit 2; }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* rtrace_bench's C shim: the shared wrappers, and its run_ring file's operations. */
+/* rtrace_bench's C shim: the shared wrappers, and its run file's operations. */
 #include "../rust/shim.c"
 #include "../probes/events/sched_shim.c" /* for ../probes/events/sched.rs */
 
@@ -7,18 +7,18 @@
 #include <linux/fs.h>
 
 /* Defined in Rust, bench/bench.rs. */
-ssize_t rtrace_bench_run_ring_write(struct file *file, const char __user *buf, size_t len,
-				    loff_t *ppos);
+ssize_t rtrace_bench_run_write(struct file *file, const char __user *buf, size_t len,
+			       loff_t *ppos);
 
-static const struct file_operations run_ring_fops = {
+static const struct file_operations run_fops = {
 	.owner = THIS_MODULE,
-	.write = rtrace_bench_run_ring_write,
+	.write = rtrace_bench_run_write,
 };
 
-struct dentry *rtrace_bench_create_run_ring(struct dentry *dir);
+struct dentry *rtrace_bench_create_run(struct dentry *dir);
 
 /* bench/bench.rs: init() */
-struct dentry *rtrace_bench_create_run_ring(struct dentry *dir)
+struct dentry *rtrace_bench_create_run(struct dentry *dir)
 {
-	return debugfs_create_file("run_ring", 0200, dir, NULL, &run_ring_fops);
+	return debugfs_create_file("run", 0200, dir, NULL, &run_fops);
 }

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rtrace_bench_c: the comparison anchor of `make bench`. The same measurements as
- * bench/bench.rs, on a C tracepoint (DECLARE_TRACE/DEFINE_TRACE) with the same argument, in the
- * same VM run: a disabled site, then 1, 2 and 4 empty probes; and an empty probe on a tracepoint
- * of sched_switch's prototype, beside which bench.rs measures the bridge's sched_switch probe.
- * And an ftrace event (bench/rtrace_bench_events.h) written CALLS_EVENT times when
- * /sys/kernel/debug/rtrace_bench_c/run_ftrace is written (bench/run.sh enables the event first),
- * beside which bench.rs measures the marker bench:ring_event written by the ring tracer.
- * Results go to the kernel log as
- * "rtrace_bench_c: case=... ps_per_call=..." lines, read by bench/run.sh.
+ * bench/bench.rs, in the same VM run, driven like them by writes to
+ * /sys/kernel/debug/rtrace_bench_c/run:
+ *
+ * - "sites": on a C tracepoint (DECLARE_TRACE/DEFINE_TRACE) with the same argument, a disabled
+ *   site, then 1, 2 and 4 empty probes; and an empty probe on a tracepoint of sched_switch's
+ *   prototype, beside which bench.rs measures the bridge's sched_switch probe;
+ * - "ftrace N": an ftrace event (bench/rtrace_bench_events.h) written N times (bench/run.sh
+ *   enables the event first), beside which bench.rs measures the marker bench:ring_event
+ *   written by the ring tracer.
+ *
+ * Results go to the kernel log as "rtrace_bench_c: case=... ps_per_call=..." lines, read by
+ * bench/run.sh.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +23,7 @@
 #include <linux/sched.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
+#include <linux/uaccess.h>
 
 DECLARE_TRACE(rtrace_bench_c, TP_PROTO(u32 seq), TP_ARGS(seq));
 DEFINE_TRACE(rtrace_bench_c, TP_PROTO(u32 seq), TP_ARGS(seq));
@@ -38,8 +43,6 @@ DEFINE_TRACE(rtrace_bench_c_switch,
 #include "rtrace_bench_events.h"
 
 #define CALLS 10000000
-/* Events written per run_ftrace write, as bench.rs's run_ring. */
-#define CALLS_EVENT 1000000
 
 static int data[4];
 
@@ -97,56 +100,85 @@ static noinline u64 run(void)
 /* The payload of every event, as bench.rs's ring_event. */
 static const char event_comm[16] = "rtrace_bench";
 
-/* Picoseconds per trace_rtrace_bench_event(), the event enabled by bench/run.sh. */
-static noinline u64 run_event(void)
+/* Picoseconds per trace_rtrace_bench_event() over `events` (at least 1) calls. */
+static noinline u64 run_event(u32 events)
 {
 	u64 start, end;
 	u32 i;
 
 	preempt_disable();
 	start = ktime_get_ns();
-	for (i = 0; i < CALLS_EVENT; i++)
+	for (i = 0; i < events; i++)
 		trace_rtrace_bench_event(i, 42, 7, event_comm);
 	end = ktime_get_ns();
 	preempt_enable();
-	return (end - start) * 1000 / CALLS_EVENT;
+	return (end - start) * 1000 / events;
 }
 
-static ssize_t run_ftrace_write(struct file *file, const char __user *buf, size_t len,
-				loff_t *ppos)
+/* The "sites" measurements, each printed as it is made. */
+static int run_sites(void)
 {
-	pr_info("case=ftrace_event ps_per_call=%llu\n", run_event());
+	static const int probes[] = { 0, 1, 2, 4 };
+	int p, i, ret = 0;
+
+	for (p = 0; p < ARRAY_SIZE(probes); p++) {
+		for (i = 0; i < probes[p]; i++) {
+			ret = register_trace_rtrace_bench_c(empty_probe, &data[i]);
+			if (ret)
+				break;
+		}
+		if (!ret)
+			pr_info("case=probes%d ps_per_call=%llu\n", probes[p], run());
+		/* The probes registered, also after a failure. */
+		while (i--)
+			unregister_trace_rtrace_bench_c(empty_probe, &data[i]);
+		tracepoint_synchronize_unregister();
+		if (ret)
+			return ret;
+	}
+	pr_info("case=switch_probe ps_per_call=%llu\n", rtrace_bench_c_switch_cost(NULL));
+	return 0;
+}
+
+/* A command written to run: "sites", or "ftrace N" with N from 1 to U32_MAX. */
+static ssize_t run_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	char buf[32], word[8];
+	u32 events;
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sysfs_streq(buf, "sites")) {
+		ret = run_sites();
+		if (ret)
+			return ret;
+	} else if (sscanf(buf, "%7s %u", word, &events) == 2 && !strcmp(word, "ftrace") &&
+		   events > 0) {
+		pr_info("case=ftrace_event ps_per_call=%llu\n", run_event(events));
+	} else {
+		pr_err("run: write 'sites' or 'ftrace N'\n");
+		return -EINVAL;
+	}
 	return len;
 }
 
-static const struct file_operations run_ftrace_fops = {
+static const struct file_operations run_fops = {
 	.owner = THIS_MODULE,
-	.write = run_ftrace_write,
+	.write = run_write,
 };
 
 static struct dentry *dir;
 
 static int __init bench_c_init(void)
 {
-	static const int probes[] = { 0, 1, 2, 4 };
-	int p, i, ret;
-
-	for (p = 0; p < ARRAY_SIZE(probes); p++) {
-		for (i = 0; i < probes[p]; i++) {
-			ret = register_trace_rtrace_bench_c(empty_probe, &data[i]);
-			if (ret)
-				return ret;
-		}
-		pr_info("case=probes%d ps_per_call=%llu\n", probes[p], run());
-		for (i = 0; i < probes[p]; i++)
-			unregister_trace_rtrace_bench_c(empty_probe, &data[i]);
-		tracepoint_synchronize_unregister();
-	}
-	pr_info("case=switch_probe ps_per_call=%llu\n", rtrace_bench_c_switch_cost(NULL));
 	dir = debugfs_create_dir("rtrace_bench_c", NULL);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
-	debugfs_create_file("run_ftrace", 0200, dir, NULL, &run_ftrace_fops);
+	debugfs_create_file("run", 0200, dir, NULL, &run_fops);
 	return 0;
 }
 
