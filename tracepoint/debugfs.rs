@@ -46,7 +46,7 @@ extern "C" fn rtrace_tracepoints_show(m: *mut bindings::seq_file, _v: *mut c_voi
         let name = core::str::from_utf8(&e.name).unwrap_or("?");
         let signature = core::str::from_utf8(&e.signature).unwrap_or("?");
         let (module, enabled) = match &e.defined {
-            Some(d) => (module_name(d.owner), d.tp.key.is_enabled()),
+            Some(d) => (module_name(d.owner), d.tp.key().is_enabled()),
             None => ("-", false),
         };
         let _ = write!(
