@@ -225,21 +225,30 @@ macro_rules! __tracepoint_site {
                 target = sym [<__traceiter_ $name>],
             );
 
-            /// The enabled path: the first probe's data, then the static call.
+            /// The enabled path: one probe, its data and the static call; more, the iterator
+            /// (inlined: a walk of the array, as without static calls).
             #[inline(always)]
             #[allow(dead_code)]
             fn [<__do_trace_ $name>]($($arg: $ty),*) {
                 let rcu = $crate::rtrace::rcu::ReadGuard::new();
-                if let Some(data) = [<__tracepoint_ $name>].first_data(&rcu) {
-                    // The trampoline (or the direct call the kernel patched this call into)
-                    // goes where the core pointed the static call: this tracepoint's iterator,
-                    // which ignores `data` and may run in this read-side section; its stub; or
-                    // its only probe, a `fn(&D, args...)` whose data `data` is, by the
-                    // transition rules of tracepoint/probes.rs (a grace period separates a
-                    // probe's data from another function). `&D` and `*const c_void` are
-                    // ABI-compatible thin pointers, and all have the Rust ABI of this call.
-                    // SAFETY: so the call is well-typed and `data` is the callee's.
-                    unsafe { [<__SCT__rtrace_ $name>](data, $($arg),*) };
+                match [<__tracepoint_ $name>].site_probes(&rcu) {
+                    $crate::rtrace::abi::SiteProbes::None => {}
+                    $crate::rtrace::abi::SiteProbes::One(data) => {
+                        // The trampoline (or the direct call the kernel patched this call into)
+                        // goes where the core pointed the static call: this tracepoint's
+                        // iterator, which ignores `data` and may run in this read-side section;
+                        // its stub; or its only probe, a `fn(&D, args...)` whose data `data` is,
+                        // by the transition rules of tracepoint/probes.rs (a grace period
+                        // separates a probe's data from another function). `&D` and
+                        // `*const c_void` are ABI-compatible thin pointers, and all have the
+                        // Rust ABI of this call.
+                        // SAFETY: so the call is well-typed and `data` is the callee's.
+                        unsafe { [<__SCT__rtrace_ $name>](data, $($arg),*) };
+                    }
+                    // SAFETY: in the read-side section of `rcu`.
+                    $crate::rtrace::abi::SiteProbes::Many => unsafe {
+                        [<__traceiter_ $name>](::core::ptr::null(), $($arg),*)
+                    },
                 }
                 drop(rcu);
             }
