@@ -45,7 +45,11 @@ crate::marker! {
     }
 }
 
-fn on_switch(_: &(), prev: &Task, next: &Task) {
+/// The probes' data: they need none, but a probe is the pair (function, data address), so the
+/// data is a real (not zero-sized) static.
+static NO_DATA: u8 = 0;
+
+fn on_switch(_: &u8, prev: &Task, next: &Task) {
     if !enabled_sample_sched_switch() {
         return;
     }
@@ -53,7 +57,7 @@ fn on_switch(_: &(), prev: &Task, next: &Task) {
     emit_sample_sched_switch(&p.comm, p.pid, p.prio, p.state, &n.comm, n.pid, n.prio);
 }
 
-fn on_wakeup(_: &(), woken: &Task) {
+fn on_wakeup(_: &u8, woken: &Task) {
     if !enabled_sample_sched_wakeup() {
         return;
     }
@@ -68,9 +72,9 @@ struct SampleMarkers {
 impl kernel::Module for SampleMarkers {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let markers = crate::register_markers!(sample:sched_switch, sample:sched_wakeup)?;
-        register_trace_sched_switch(on_switch, &())?;
-        if let Err(e) = register_trace_sched_wakeup(on_wakeup, &()) {
-            let _ = unregister_trace_sched_switch(on_switch, &());
+        register_trace_sched_switch(on_switch, &NO_DATA)?;
+        if let Err(e) = register_trace_sched_wakeup(on_wakeup, &NO_DATA) {
+            let _ = unregister_trace_sched_switch(on_switch, &NO_DATA);
             rtrace::tracepoint::synchronize_unregister();
             return Err(e);
         }
@@ -81,8 +85,8 @@ impl kernel::Module for SampleMarkers {
 impl Drop for SampleMarkers {
     fn drop(&mut self) {
         // The probes go, and no CPU runs them any more, before the markers they emit.
-        let _ = unregister_trace_sched_switch(on_switch, &());
-        let _ = unregister_trace_sched_wakeup(on_wakeup, &());
+        let _ = unregister_trace_sched_switch(on_switch, &NO_DATA);
+        let _ = unregister_trace_sched_wakeup(on_wakeup, &NO_DATA);
         rtrace::tracepoint::synchronize_unregister();
     }
 }

@@ -47,7 +47,7 @@ extern "C" fn rtrace_tracepoints_show(m: *mut bindings::seq_file, _v: *mut c_voi
         let signature = core::str::from_utf8(&e.signature).unwrap_or("?");
         let (module, enabled) = match &e.defined {
             // SAFETY: `d.owner` holds a registration, kept by the registry's mutex.
-            Some(d) => (unsafe { module_name(d.owner) }, d.tp.key.is_enabled()),
+            Some(d) => (unsafe { module_name(d.owner) }, d.tp.key().is_enabled()),
             None => ("-", false),
         };
         let _ = write!(

@@ -3,7 +3,7 @@
 //! The functions the core exports to other rtrace modules (rust/abi.rs declares them; the C shim
 //! exports them with `EXPORT_SYMBOL_GPL`). Each checks the caller's ABI version first.
 
-use core::ffi::{c_char, c_int, c_void, CStr};
+use core::ffi::{c_int, c_void};
 
 use kernel::bindings;
 use kernel::prelude::*;
@@ -68,47 +68,50 @@ unsafe extern "C" fn rtrace_tracepoint_undefine(abi: u32, tp: *const RawTracepoi
 
 /// # Safety
 ///
-/// `name` and `signature` are NUL-terminated; `func` is a probe of the signature's type and
-/// `data` its data, both valid until unregistered and synchronized (or until `owner` goes).
+/// `tp` is a live `RawTracepoint` (the caller's copy of the declaration); `func` is a probe of
+/// its type and `data` its data, both valid until unregistered and synchronized (or until `owner`
+/// goes).
 #[no_mangle]
 unsafe extern "C" fn rtrace_probe_register(
     abi: u32,
-    name: *const c_char,
-    signature: *const c_char,
+    tp: *const RawTracepoint,
     func: *const c_void,
     data: *const c_void,
     prio: c_int,
     owner: *mut bindings::module,
 ) -> c_int {
     errno(check_abi(abi, owner).and_then(|()| {
-        if func.is_null() {
+        if func.is_null() || tp.is_null() {
             return Err(EINVAL);
         }
-        // SAFETY: NUL-terminated by the function's contract.
-        let (name, signature) = unsafe { (CStr::from_ptr(name), CStr::from_ptr(signature)) };
+        // SAFETY: live by the function's contract, for the duration of the call.
+        let tp = unsafe { &*tp };
         let probe = Registration {
             func,
             data,
             prio,
             owner,
         };
-        registry::lock().register(name.to_bytes(), signature.to_bytes(), probe)
+        registry::lock().register(tp, probe)
     }))
 }
 
 /// # Safety
 ///
-/// `name` is NUL-terminated.
+/// `tp` is a live `RawTracepoint`.
 #[no_mangle]
 unsafe extern "C" fn rtrace_probe_unregister(
     abi: u32,
-    name: *const c_char,
+    tp: *const RawTracepoint,
     func: *const c_void,
     data: *const c_void,
 ) -> c_int {
     errno(check_abi(abi, core::ptr::null_mut()).and_then(|()| {
-        // SAFETY: NUL-terminated by the function's contract.
-        let name = unsafe { CStr::from_ptr(name) };
+        if tp.is_null() {
+            return Err(EINVAL);
+        }
+        // SAFETY: live by the function's contract, for the duration of the call.
+        let name = unsafe { &*tp }.name();
         registry::lock().unregister(name.to_bytes(), func, data)
     }))
 }

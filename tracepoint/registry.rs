@@ -10,13 +10,14 @@
 //!
 //! Every function here runs under `rtrace_tracepoints_mutex` (the [`Guard`] of [`lock`]).
 
-use core::ffi::{c_void, CStr};
+use core::ffi::c_void;
+use core::fmt::Write;
 
 use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::probes;
-use crate::rtrace::abi::{RawTracepoint, NAME_MAX, SIGNATURE_MAX};
+use crate::probes::{self, Transitions};
+use crate::rtrace::abi::{RawTracepoint, ARGS_MAX, NAME_MAX, SIGNATURE_MAX};
 use crate::rtrace::declaration::{normalize_signature, valid_name};
 use crate::rtrace::global_lock::{GlobalLock, Guard};
 use crate::rtrace::kvec;
@@ -43,8 +44,10 @@ impl Probe for Registration {
 /// Everything known under one tracepoint name.
 pub(crate) struct Entry {
     pub(crate) name: KVec<u8>,
-    /// Normalized (rust/declaration.rs); fixed by whoever created the entry.
+    /// Normalized (rust/declaration.rs); fixed by whoever created the entry, and shown.
     pub(crate) signature: KVec<u8>,
+    /// The identity of the argument types (`type/size/align, ...`): what is compared.
+    pub(crate) types: KVec<u8>,
     /// The definition, when a module has defined the tracepoint.
     pub(crate) defined: Option<Definition>,
     /// In call order.
@@ -60,6 +63,8 @@ pub(crate) struct Definition {
 /// All entries.
 pub(crate) struct Registry {
     pub(crate) entries: KVec<Entry>,
+    /// The grace periods owed between static-call transitions (tracepoint/probes.rs).
+    transitions: Transitions,
 }
 
 // SAFETY: the raw pointers in the registry are to modules, tracepoints, markers, sinks and
@@ -78,6 +83,7 @@ static REGISTRY: GlobalLock<Registry> = {
         GlobalLock::new(
             Registry {
                 entries: KVec::new(),
+                transitions: Transitions::new(),
             },
             rtrace_tracepoints_lock,
             rtrace_tracepoints_unlock,
@@ -112,12 +118,52 @@ fn text(bytes: &[u8]) -> &str {
     core::str::from_utf8(bytes).unwrap_or("?")
 }
 
-/// Checks a name and signature given by `who`, returning the normalized signature.
+/// Writes into a `KVec`, failing when memory is short.
+struct Text(KVec<u8>);
+
+impl Write for Text {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0
+            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+            .map_err(|_| core::fmt::Error)
+    }
+}
+
+/// The identity of `tp`'s argument types: `type/size/align` for each, separated by `, `.
+fn identity(tp: &RawTracepoint, who: *mut bindings::module) -> Result<KVec<u8>> {
+    let mut out = Text(KVec::new());
+    for i in 0..=ARGS_MAX {
+        let Some((name, size, align)) = tp.arg_type(i).get() else {
+            return Ok(out.0);
+        };
+        if i == ARGS_MAX {
+            break;
+        }
+        let sep = if i == 0 { "" } else { ", " };
+        write!(out, "{sep}{name}/{size}/{align}").map_err(|_| ENOMEM)?;
+    }
+    pr_err!(
+        "module {}: tracepoint {}: more than {} arguments\n",
+        module_name(who),
+        text(tp.name().to_bytes()),
+        ARGS_MAX
+    );
+    Err(EINVAL)
+}
+
+/// A tracepoint's declaration as the registry keeps it.
+struct Declaration<'a> {
+    name: &'a [u8],
+    signature: KVec<u8>,
+    types: KVec<u8>,
+}
+
+/// Checks the declaration of `tp` given by `who`: name, signature text and argument types.
 fn check_declaration(
-    name: &[u8],
-    signature: &[u8],
+    tp: &RawTracepoint,
     who: *mut bindings::module,
-) -> Result<KVec<u8>> {
+) -> Result<Declaration<'static>> {
+    let (name, signature) = (tp.name().to_bytes(), tp.signature().to_bytes());
     if !valid_name(name, NAME_MAX) {
         pr_err!(
             "module {}: invalid tracepoint name '{}' (1 to {} of [A-Za-z0-9_])\n",
@@ -138,7 +184,11 @@ fn check_declaration(
         );
         return Err(EINVAL);
     }
-    normalized(signature)
+    Ok(Declaration {
+        name,
+        signature: normalized(signature)?,
+        types: identity(tp, who)?,
+    })
 }
 
 impl Registry {
@@ -146,37 +196,36 @@ impl Registry {
         self.entries.iter().position(|e| e.name.as_slice() == name)
     }
 
-    /// The entry for `name`, created if needed; refuses a signature other than the entry's.
-    fn entry(
-        &mut self,
-        name: &[u8],
-        signature: KVec<u8>,
-        who: *mut bindings::module,
-    ) -> Result<usize> {
-        if let Some(i) = self.find(name) {
+    /// The entry for `decl`'s name, created if needed; refuses argument types other than the
+    /// entry's.
+    fn entry(&mut self, decl: Declaration<'_>, who: *mut bindings::module) -> Result<usize> {
+        if let Some(i) = self.find(decl.name) {
             let e = &self.entries[i];
-            if e.signature.as_slice() != signature.as_slice() {
+            if e.types.as_slice() != decl.types.as_slice() {
                 pr_err!(
-                    "module {}: tracepoint {}({}) does not match its declaration {}({}){}: refused\n",
+                    "module {}: tracepoint {}({}) does not match its declaration {}({}){}: argument types ({}) vs ({}): refused\n",
                     // SAFETY: `who` is the calling module, loaded during the call.
                     unsafe { module_name(who) },
-                    text(name),
-                    text(&signature),
-                    text(name),
+                    text(decl.name),
+                    text(&decl.signature),
+                    text(decl.name),
                     text(&e.signature),
                     if e.defined.is_some() {
                         " in the defining module"
                     } else {
                         " of the probes already registered"
-                    }
+                    },
+                    text(&decl.types),
+                    text(&e.types),
                 );
                 return Err(EINVAL);
             }
             return Ok(i);
         }
         let entry = Entry {
-            name: copy(name)?,
-            signature,
+            name: copy(decl.name)?,
+            signature: decl.signature,
+            types: decl.types,
             defined: None,
             probes: KVec::new(),
         };
@@ -198,12 +247,8 @@ impl Registry {
         tp: &'static RawTracepoint,
         owner: *mut bindings::module,
     ) -> Result {
-        // SAFETY: by the type invariant of `RawTracepoint` both strings are static and
-        // NUL-terminated.
-        let (name, signature) = unsafe { (CStr::from_ptr(tp.name), CStr::from_ptr(tp.signature)) };
-        let (name, signature) = (name.to_bytes(), signature.to_bytes());
-        let signature = check_declaration(name, signature, owner)?;
-        let i = self.entry(name, signature, owner)?;
+        let name = tp.name().to_bytes();
+        let i = self.entry(check_declaration(tp, owner)?, owner)?;
         let e = &mut self.entries[i];
         if let Some(d) = &e.defined {
             pr_err!(
@@ -216,14 +261,9 @@ impl Registry {
             );
             return Err(EEXIST);
         }
-        if let Err(err) = probes::publish(tp, &e.probes) {
+        if let Err(err) = probes::define(tp, &e.probes) {
             self.prune(i);
             return Err(err);
-        }
-        // The array is published before the key turns on: a site that sees the key enabled
-        // finds the array (or, if it races with the publication, a null array, and skips).
-        if !e.probes.is_empty() {
-            tp.key.enable();
         }
         e.defined = Some(Definition { tp, owner });
         Ok(())
@@ -241,24 +281,16 @@ impl Registry {
         };
         let e = &mut self.entries[i];
         // The key goes off first, then the array: sites stop entering, then lose their probes.
-        tp.key.disable();
-        // Publishing an empty list does not allocate.
-        let _ = probes::publish(tp, &[]);
+        probes::clear(tp);
         e.defined = None;
         self.prune(i);
         crate::rtrace::rcu::synchronize();
         Ok(())
     }
 
-    /// Registers a probe for `name` (defined or not).
-    pub(crate) fn register(
-        &mut self,
-        name: &[u8],
-        signature: &[u8],
-        probe: Registration,
-    ) -> Result {
-        let signature = check_declaration(name, signature, probe.owner)?;
-        let i = self.entry(name, signature, probe.owner)?;
+    /// Registers a probe for the tracepoint declared by `tp` (defined or not).
+    pub(crate) fn register(&mut self, tp: &RawTracepoint, probe: Registration) -> Result {
+        let i = self.entry(check_declaration(tp, probe.owner)?, probe.owner)?;
         let result = self.connect(i, probe);
         if result.is_err() {
             self.prune(i);
@@ -274,12 +306,9 @@ impl Registry {
         };
         kvec::insert(&mut e.probes, at, probe, GFP_KERNEL)?;
         if let Some(d) = &e.defined {
-            if let Err(err) = probes::publish(d.tp, &e.probes) {
+            if let Err(err) = probes::add(d.tp, &e.probes, &mut self.transitions) {
                 kvec::remove(&mut e.probes, at);
                 return Err(err);
-            }
-            if e.probes.len() == 1 {
-                d.tp.key.enable();
             }
         }
         Ok(())
@@ -297,13 +326,7 @@ impl Registry {
         let at = probe_array::find(&e.probes, (func as usize, data as usize)).ok_or(ENOENT)?;
         kvec::remove(&mut e.probes, at);
         if let Some(d) = &e.defined {
-            if e.probes.is_empty() {
-                // Last one: the key goes off before the array, as in `undefine`.
-                d.tp.key.disable();
-            }
-            if probes::publish(d.tp, &e.probes).is_err() {
-                probes::stub_out(d.tp, func, data);
-            }
+            probes::remove(d.tp, &e.probes, (func, data), &mut self.transitions);
         }
         self.prune(i);
         Ok(())
@@ -325,12 +348,7 @@ impl Registry {
                 );
                 let p = kvec::remove(&mut e.probes, at);
                 if let Some(d) = &e.defined {
-                    if e.probes.is_empty() {
-                        d.tp.key.disable();
-                    }
-                    if probes::publish(d.tp, &e.probes).is_err() {
-                        probes::stub_out(d.tp, p.func, p.data);
-                    }
+                    probes::remove(d.tp, &e.probes, (p.func, p.data), &mut self.transitions);
                 }
                 removed = true;
             }
@@ -341,8 +359,7 @@ impl Registry {
                     unsafe { module_name(module) },
                     text(&e.name)
                 );
-                d.tp.key.disable();
-                let _ = probes::publish(d.tp, &[]);
+                probes::clear(d.tp);
                 e.defined = None;
                 removed = true;
             }

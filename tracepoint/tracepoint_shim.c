@@ -14,9 +14,9 @@
 /* Defined in Rust, tracepoint/exports.rs: the ABI of rust/abi.rs. */
 int rtrace_tracepoint_define(u32 abi, const void *tp, struct module *owner);
 void rtrace_tracepoint_undefine(u32 abi, const void *tp);
-int rtrace_probe_register(u32 abi, const char *name, const char *signature, const void *func,
-			  const void *data, int prio, struct module *owner);
-int rtrace_probe_unregister(u32 abi, const char *name, const void *func, const void *data);
+int rtrace_probe_register(u32 abi, const void *tp, const void *func, const void *data, int prio,
+			  struct module *owner);
+int rtrace_probe_unregister(u32 abi, const void *tp, const void *func, const void *data);
 void rtrace_probe_synchronize(u32 abi);
 struct dentry *rtrace_debugfs_root(u32 abi);
 EXPORT_SYMBOL_GPL(rtrace_tracepoint_define);

@@ -14,9 +14,9 @@ import struct
 import sys
 
 NOP5 = bytes([0x0F, 0x1F, 0x44, 0x00, 0x00])
-# offset_of!(RawTracepoint, key): after the name and signature pointers; offset_of!(RawMarker,
-# key): after subsystem, event, fields, nfields and id.
-KEY_OFFSETS = {"__tracepoint_": 16, "__marker_": 32}
+# offset_of!(RawTracepoint, key): after the name and signature pointers and the argument-type
+# function; offset_of!(RawMarker, key): after subsystem, event, fields, nfields and id.
+KEY_OFFSETS = {"__tracepoint_": 24, "__marker_": 32}
 R_X86_64_PC32 = 2
 R_X86_64_PC64 = 24
 

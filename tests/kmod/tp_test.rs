@@ -10,6 +10,11 @@
 //! `/sys/kernel/debug/rtrace_tp_test/control` takes one command per write:
 //!
 //! - `register ID PRIO`, `unregister ID`: the core's answer is the write's error;
+//! - `nomem N register ID PRIO`, `nomem N unregister ID`: the same, with the `N`-th allocation
+//!   of the call failing (the kernel's `fail_nth`, which `/proc/thread-self/fail-nth` sets; needs
+//!   failslab with `ignore-gfp-wait` off);
+//! - `swap A B`: unregisters probe A and registers probe B at the default priority at once (a
+//!   1 -> 0 -> 1 sequence when A was the only probe);
 //! - `fire N`: fires N times from the writer, recording the call order of the probes;
 //! - `hardirq N`, `softirq N`: fires N times from an hrtimer callback, in hard or soft interrupt
 //!   context;
@@ -20,7 +25,10 @@
 //! - `forget`: the module's exit leaves its probes registered, as a buggy probe module would, for
 //!   the core's module notifier to disconnect.
 //!
-//! `stats` shows `fired`, `mismatches`, per-probe `hits` and the `order` of the last `fire`.
+//! `stats` shows `fired`, `mismatches`, per-probe `hits`, the `order` of the last `fire`, where the
+//! tracepoint's static `call` goes (`iterator`, `stub`, `probe_even`, `probe_odd`, or `none`
+//! without static calls), the functions of the published `array`, and `gp`: whether a full RCU grace period passed during the last
+//! `register`, `unregister` or `swap` (1), or not yet when it returned (0).
 
 use core::ffi::{c_char, c_int, c_void};
 use core::fmt::Write;
@@ -103,6 +111,67 @@ fn probe_even(data: &ProbeData, _seq: u64, _thread: u32) {
 
 fn probe_odd(data: &ProbeData, _seq: u64, _thread: u32) {
     hit(data, 1);
+}
+
+// Exported by kernel/rcu/tree.c (GPL); absent from the 6.12 bindings.
+extern "C" {
+    fn get_state_synchronize_rcu() -> core::ffi::c_ulong;
+    fn poll_state_synchronize_rcu(oldstate: core::ffi::c_ulong) -> bool;
+}
+
+/// Whether a grace period passed during the last command that changed the probes.
+static GRACE_PERIOD: AtomicBool = AtomicBool::new(false);
+
+/// Runs `op`, recording in `GRACE_PERIOD` whether a full grace period passed meanwhile.
+fn timed(op: impl FnOnce() -> Result) -> Result {
+    // SAFETY: no precondition.
+    let cookie = unsafe { get_state_synchronize_rcu() };
+    let result = op();
+    // SAFETY: `cookie` came from `get_state_synchronize_rcu`.
+    let passed = unsafe { poll_state_synchronize_rcu(cookie) };
+    GRACE_PERIOD.store(passed, Ordering::Relaxed);
+    result
+}
+
+/// Runs `op` with the `n`-th allocation of this task failing (fault injection's `fail_nth`).
+#[cfg(CONFIG_FAULT_INJECTION)]
+fn failing_nth(n: u32, op: impl FnOnce() -> Result) -> Result {
+    let task = rtrace::percpu::current();
+    // SAFETY: `task` is the running task, alive while it runs this; `fail_nth` is an `unsigned
+    // int` only used by the task itself (`should_fail_ex()` reads and decrements it with
+    // `READ_ONCE`/`WRITE_ONCE`) and by writes to its /proc file, which this write is not.
+    let fail_nth = unsafe { core::ptr::addr_of_mut!((*task).fail_nth) };
+    // SAFETY: as above.
+    unsafe { fail_nth.write_volatile(n) };
+    let result = op();
+    // SAFETY: as above; no allocation is made to fail after `op`.
+    unsafe { fail_nth.write_volatile(0) };
+    result
+}
+
+/// Without fault injection (the bench kernel), `nomem` is not supported.
+#[cfg(not(CONFIG_FAULT_INJECTION))]
+fn failing_nth(_n: u32, _op: impl FnOnce() -> Result) -> Result {
+    Err(ENOTSUPP)
+}
+
+/// What `func`, a function of `tp_test`'s, is.
+fn function_name(func: *const c_void) -> &'static str {
+    let tp = &__tracepoint_tp_test;
+    match func {
+        f if f == tp.iterator() => "iterator",
+        f if f == tp.stub() => "stub",
+        f if f == probe_even as *const c_void => "probe_even",
+        f if f == probe_odd as *const c_void => "probe_odd",
+        _ => "?",
+    }
+}
+
+/// Where the static call of `tp_test` goes.
+fn call_target() -> &'static str {
+    __tracepoint_tp_test
+        .static_call_target()
+        .map_or("none", function_name)
 }
 
 fn register(id: usize, prio: i32) -> Result {
@@ -279,8 +348,35 @@ fn number<T: core::str::FromStr>(word: Option<&str>) -> Result<T> {
 fn command(text: &str) -> Result {
     let mut words = text.split_whitespace();
     match words.next() {
-        Some("register") => register(number(words.next())?, number(words.next())?),
-        Some("unregister") => unregister(number(words.next())?),
+        Some("register") => {
+            let (id, prio) = (number(words.next())?, number(words.next())?);
+            timed(|| register(id, prio))
+        }
+        Some("unregister") => {
+            let id = number(words.next())?;
+            timed(|| unregister(id))
+        }
+        Some("nomem") => {
+            let n = number(words.next())?;
+            match words.next() {
+                Some("register") => {
+                    let (id, prio) = (number(words.next())?, number(words.next())?);
+                    failing_nth(n, || register(id, prio))
+                }
+                Some("unregister") => {
+                    let id = number(words.next())?;
+                    failing_nth(n, || unregister(id))
+                }
+                _ => Err(EINVAL),
+            }
+        }
+        Some("swap") => {
+            let (a, b) = (number(words.next())?, number(words.next())?);
+            timed(|| {
+                unregister(a)?;
+                register(b, rtrace::probe_array::DEFAULT_PRIO)
+            })
+        }
         Some("fire") => {
             fire(number(words.next())?);
             Ok(())
@@ -350,6 +446,17 @@ extern "C" fn rtrace_tp_test_stats_show(m: *mut bindings::seq_file, _v: *mut c_v
         let _ = write!(out, "{sep}{}", o.load(Ordering::Relaxed));
     }
     let _ = writeln!(out);
+    let _ = writeln!(out, "call={}", call_target());
+    let _ = write!(out, "array=");
+    let rcu = rtrace::rcu::ReadGuard::new();
+    let mut sep = "";
+    __tracepoint_tp_test.for_each_probe(&rcu, |func, _| {
+        let _ = write!(out, "{sep}{}", function_name(func));
+        sep = ",";
+    });
+    drop(rcu);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "gp={}", u8::from(GRACE_PERIOD.load(Ordering::Relaxed)));
     0
 }
 
@@ -366,7 +473,7 @@ struct TpTest {
 
 impl kernel::Module for TpTest {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let tracepoints = crate::define_tracepoints!(tp_test)?;
+        let tracepoints = crate::define_tracepoints!(tp_test, tp_task)?;
         HARDIRQ_TIMER.init(bindings::hrtimer_mode_HRTIMER_MODE_REL);
         SOFTIRQ_TIMER.init(bindings::hrtimer_mode_HRTIMER_MODE_REL_SOFT);
         let dir = Dir::new(c"rtrace_tp_test", None)?;
