@@ -7,9 +7,9 @@
 //!
 //! ```text
 //! sched_switch(prev: &Task, next: &Task) module=rtrace_sample probes=1 enabled=1
-//!   probe module=rtrace_sample_probe prio=10
+//!   probe module=rtrace_sample_counter prio=10
 //! sched_wakeup(task: &Task) module=- probes=1 enabled=0 pending
-//!   probe module=rtrace_sample_probe prio=10
+//!   probe module=rtrace_sample_counter prio=10
 //! ```
 //!
 //! `module` is the defining module (`-` while none is loaded; the probes are then *pending*).

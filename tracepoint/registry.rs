@@ -144,7 +144,8 @@ fn identity(tp: &RawTracepoint, who: *mut bindings::module) -> Result<KVec<u8>> 
     }
     pr_err!(
         "module {}: tracepoint {}: more than {} arguments\n",
-        module_name(who),
+        // SAFETY: `who` is the calling module, loaded during the call.
+        unsafe { module_name(who) },
         text(tp.name().to_bytes()),
         ARGS_MAX
     );

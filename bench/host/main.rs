@@ -29,12 +29,12 @@
 use std::hint::black_box;
 use std::marker::PhantomData;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicU32;
+
 use std::time::Instant;
 
 use rtrace::record::{self, Field, FieldType, Value};
-use rtrace::ring_buffer::{Counters, CpuRing};
-use rtrace::ring_record::{Header, HEADER_LEN};
+use rtrace::ring_buffer::{Counters, CpuRing, SubBuf, WriterContext};
+use rtrace::ring_record::{Context, Records, HEADER_LEN};
 
 /// Events per timed batch.
 const BATCH: u32 = 1000;
@@ -48,8 +48,34 @@ const WRAPPING_BYTES: usize = 4096 * 1024;
 /// The non-wrapping case's buffer: room for every event of a case, the largest record included.
 const NON_WRAPPING_BYTES: usize = 128 * 1024 * 1024;
 
-/// The pid written in every header (the kernel's `current->pid`).
+/// The pid of the task that writes every record (the kernel's `current->pid`).
 const PID: i32 = 4242;
+
+/// Where the writer runs, as sinks/ring/tracer.rs's `Kernel` tells the ring: the clock (the TSC,
+/// which the kernel's `local_clock` reads on x86_64) and the one task that writes.
+struct Host;
+
+impl WriterContext for Host {
+    #[inline(always)]
+    fn now(&self) -> u64 {
+        clock()
+    }
+
+    #[inline(always)]
+    fn task(&self) -> [u64; 2] {
+        [1, PID as u64]
+    }
+
+    fn context(&self) -> Context {
+        let mut comm = [0u8; 16];
+        comm[..12].copy_from_slice(b"rtrace-bench");
+        Context {
+            pid: PID,
+            tgid: PID,
+            comm,
+        }
+    }
+}
 
 /// bench/bench.rs: `bench:ring_event { a: u32, b: u32, c: u32, comm: char[16] }`.
 const BENCH_EVENT: [Field<'static>; 4] = [
@@ -125,7 +151,7 @@ fn clock() -> u64 {
 /// Memory for one CPU's ring, touched before any timing (no page fault in a timed batch).
 struct Buffer {
     data: Vec<u64>,
-    ends: Vec<AtomicU32>,
+    subs: Vec<SubBuf>,
 }
 
 impl Buffer {
@@ -133,21 +159,23 @@ impl Buffer {
         // Written with ones, then zeroes: every page is faulted in here, not while timing.
         let mut data = vec![1u64; bytes / 8];
         data.fill(0);
-        let ends = (0..bytes / SUB_SIZE).map(|_| AtomicU32::new(0)).collect();
-        Self { data, ends }
+        let subs = (0..bytes / SUB_SIZE).map(|_| SubBuf::new()).collect();
+        Self { data, subs }
     }
 
     /// A new, empty ring over this buffer, in overwrite mode or not.
     fn ring(&mut self, overwrite: bool) -> Ring<'_> {
-        let nsub = self.ends.len();
-        // SAFETY: `data` is `SUB_SIZE * nsub` bytes of 8-byte words and `ends` `nsub` counters
+        let nsub = self.subs.len();
+        // New slots, as the kernel's buffers get (their counts are the ring's state).
+        self.subs.iter_mut().for_each(|s| *s = SubBuf::new());
+        // SAFETY: `data` is `SUB_SIZE * nsub` bytes of 8-byte words and `subs` `nsub` slots
         // (`new`); both are borrowed mutably for as long as the ring lives, so nothing else uses
         // them meanwhile, and they do not move. `SUB_SIZE` is a power of two between
         // `SUB_SIZE_MIN` and 65536, and `nsub >= 2` for the sizes used here.
         let ring = unsafe {
             CpuRing::new(
                 self.data.as_mut_ptr().cast(),
-                self.ends.as_ptr(),
+                self.subs.as_ptr(),
                 SUB_SIZE,
                 nsub,
             )
@@ -195,28 +223,17 @@ fn emit(ring: &CpuRing, marker: &Marker, values: &[Value<'_>]) {
         return;
     };
     // tracer.rs, reserve(): payloads past the 16-bit length are not written.
-    let Ok(payload) = u16::try_from(len) else {
+    // SAFETY: this thread is the ring's only writer, and commits right below.
+    let Some(at) = (unsafe { ring.reserve(marker.id, len, &Host) }) else {
         return;
     };
-    let Some(at) = ring.reserve(HEADER_LEN + len) else {
-        return;
-    };
-    let header = Header {
-        ts: clock(),
-        pid: PID,
-        id: marker.id,
-        len: payload,
-    };
-    let mut bytes = [0u8; HEADER_LEN];
-    header.encode(&mut bytes);
-    // SAFETY: `reserve` gave `HEADER_LEN + len` bytes at `at`, ours until `commit`; nothing else
+    // SAFETY: `reserve` gave `len` payload bytes at `at`, ours until `commit`; nothing else
     // refers to them meanwhile.
-    let record = unsafe { std::slice::from_raw_parts_mut(at, HEADER_LEN + len) };
-    let (head, out) = record.split_at_mut(HEADER_LEN);
-    head.copy_from_slice(&bytes);
+    let out = unsafe { std::slice::from_raw_parts_mut(at, len) };
     // marker.rs: cannot fail, `len` is the record's length, checked above.
     let _ = record::encode_sized(marker.fields, values, out, len);
-    ring.commit();
+    // SAFETY: the reservation above, the last one taken.
+    unsafe { ring.commit() };
 }
 
 /// bench/bench.rs's `emit_bench_ring_event(seq, 42, 7, EVENT_COMM)`: the `Value`s built from the
@@ -328,25 +345,30 @@ fn measure(buffer: &mut Buffer, marker: &Marker, overwrite: bool) -> Figures {
 fn check_first(buffer: &mut Buffer, marker: &Marker) -> Result<usize, String> {
     let ring = buffer.ring(false);
     write_one(&ring.ring, marker, 7);
-    let mut out = [0u8; 256];
-    let found = ring
-        .ring
-        .peek(0, u64::MAX, &mut out)
+    // The sub-buffer starts with a context record, then the marker's record.
+    let mut out = [0u8; 512];
+    let mut at = 0;
+    let mut len = 0;
+    while let Some(found) = ring.ring.peek(at as u64, u64::MAX, &mut out[at..]) {
+        if found.len == 0 || at + found.len > out.len() {
+            break;
+        }
+        at += found.len;
+        len = found.len;
+    }
+    let (header, payload) = Records::new(&out[..at])
+        .next()
         .ok_or("no record in the ring")?;
-    let header = Header::decode(&out).ok_or("no header")?;
-    let payload = out
-        .get(HEADER_LEN..HEADER_LEN + usize::from(header.len))
-        .ok_or("record longer than the copy")?;
     let first = record::decode(marker.fields, payload, 0).map_err(|e| format!("{e:?}"))?;
     let expected = if marker.id == BENCH_MARKER.id {
         Value::U(7)
     } else {
         Value::Chars(b"kworker/0:1")
     };
-    if header.id != marker.id || header.pid != PID || first != expected || found.len == 0 {
+    if header.id != marker.id || header.pid != PID || first != expected || len == 0 {
         return Err(format!("record read back wrong: {header:?} {first:?}"));
     }
-    Ok(found.len)
+    Ok(len)
 }
 
 fn main() -> ExitCode {
