@@ -26,11 +26,12 @@ check "the markers are listed with their fields" sh -c \
 	 rtrace list markers | grep -q '^sensor:alarm id=[0-9]* channel:u32 millicelsius:s32 excess:s32$'"
 
 check "rtrace enable connects the ring tracer to sensor:*" quiet rtrace enable 'sensor:*'
-# The records wait in the ring's buffers until rtrace record reads them.
-check "the sensor driver loads and fires its tracepoints" insmod $M/sensor.ko
-check "rtrace record reads them" sh -c "rtrace record -o /tmp/sensor --duration 1 >/tmp/record.out 2>&1"
-check "... 10 events, 0 lost" grep -q '^recorded 10 events, 0 lost' /tmp/record.out
 check "rtrace disable disconnects it" quiet rtrace disable 'sensor:*'
+# rtrace record connects the ring to sensor:* (after emptying its buffers), runs the command,
+# the driver's load, which fires its tracepoints, and stops when it exits.
+check "rtrace record -- insmod sensor.ko: the driver loads and fires its tracepoints" sh -c \
+	"rtrace record -e 'sensor:*' -o /tmp/sensor -- insmod $M/sensor.ko >/tmp/record.out 2>&1"
+check "... 10 events, 0 lost" grep -q '^recorded 10 events, 0 lost' /tmp/record.out
 
 rtrace report /tmp/sensor >/tmp/report.txt
 sed 's/^/# /' /tmp/report.txt
