@@ -52,11 +52,12 @@ pub fn normalize_signature(text: &[u8], mut out: impl FnMut(u8)) {
     }
 }
 
-/// Writes `name`, a type's name as `core::any::type_name` gives it, without the first segment of
-/// each of its paths (`&driver::sensor_trace::Reading` as `&sensor_trace::Reading`): that segment
-/// is the crate, and a declaration file included by two modules (the instrumented one and its
-/// probe module, each its own crate) names its own types in each crate's name. What is compared
-/// is the path inside the crate, the size and the alignment.
+/// Writes `name`, a type's name as `core::any::type_name` gives it, with each path that starts
+/// with a module's own crate written without it (`&driver::sensor_trace::Reading` as
+/// `&sensor_trace::Reading`): a declaration file included by two modules (the instrumented one
+/// and its probe module, each its own crate) names its own types after each crate. Paths of the
+/// crates every module shares ([`SHARED_CRATES`]: `&kernel::task::Task`) are written whole.
+/// What is compared is that, the size and the alignment.
 pub fn write_type_name(name: &[u8], mut out: impl FnMut(u8)) {
     let mut i = 0;
     while i < name.len() {
@@ -72,13 +73,26 @@ pub fn write_type_name(name: &[u8], mut out: impl FnMut(u8)) {
             .map_or(name.len(), |n| i + n);
         let path = &name[i..end];
         let rest = match path.windows(2).position(|w| w == b"::") {
-            Some(at) => &path[at + 2..],
-            None => path,
+            Some(at) if !SHARED_CRATES.contains(&&path[..at]) => &path[at + 2..],
+            _ => path,
         };
         rest.iter().for_each(|&c| out(c));
         i = end;
     }
 }
+
+/// The crates of the kernel's Rust support that every module links against: their paths name the
+/// same types in every module.
+pub const SHARED_CRATES: &[&[u8]] = &[
+    b"core",
+    b"alloc",
+    b"kernel",
+    b"bindings",
+    b"uapi",
+    b"macros",
+    b"ffi",
+    b"compiler_builtins",
+];
 
 fn is_path_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b':'
@@ -106,9 +120,12 @@ mod tests {
         assert_ne!(strip("&driver::a::Reading"), strip("&probe::b::Reading"));
         assert_eq!(strip("u32"), "u32");
         assert_eq!(strip("&[u8]"), "&[u8]");
+        // The shared crates' paths stay whole: a module's own `task::Task` is not the kernel's.
+        assert_eq!(strip("&kernel::task::Task"), "&kernel::task::Task");
+        assert_ne!(strip("&rtrace_tp_badsig::task::Task"), strip("&kernel::task::Task"));
         assert_eq!(
-            strip("core::option::Option<&kernel::task::Task>"),
-            "option::Option<&task::Task>"
+            strip("core::option::Option<&driver::t::Reading>"),
+            "core::option::Option<&t::Reading>"
         );
     }
 

@@ -84,7 +84,7 @@ check "tracepoint: over-long write is -EINVAL" ctl_err "register $(printf '%0200
 check_fails "tracepoint: a probe from another declaration of the name is refused" load rtrace_tp_badsig
 check "tracepoint: ... with -EINVAL" sh -c "insmod $MODULES/rtrace_tp_badsig.ko 2>&1 | grep -q 'Invalid argument'"
 check "tracepoint: ... and a message naming both signatures" dmesg_has "rtrace_tp_badsig: tracepoint tp_test\(seq: u32\) does not match its declaration tp_test\(seq: u64, thread: u32\)"
-check "tracepoint: the same text with another Task type is refused, naming both types" dmesg_has "rtrace_tp_badsig: tracepoint tp_task\(task: &Task\) does not match its declaration tp_task\(task: &Task\) in the defining module: argument types \(&tp_badsig::other_declaration::Task/8/8\) vs \(&kernel::task::Task/8/8\)"
+check "tracepoint: the same text with another Task type is refused, naming both types" dmesg_has "rtrace_tp_badsig: tracepoint tp_task\(task: &Task\) does not match its declaration tp_task\(task: &Task\) in the defining module: argument types \(&other_declaration::Task/8/8\) vs \(&kernel::task::Task/8/8\)"
 check_fails "tracepoint: a module of another ABI version is refused" load rtrace_tp_badabi
 check "tracepoint: ... with a message naming it" dmesg_has "module rtrace_tp_badabi was built against rtrace tracepoint ABI 3, this core has ABI 2"
 check "tracepoint: nothing left behind by refused modules" grep -qx "$LINE probes=0 enabled=0" $TP
