@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Compile-time typing (TAP output): each module of tests/compile-fail/ registers a probe whose
-# signature does not match its tracepoint's declaration (samples/sched_trace.rs), and must fail
-# to build with a type error, against the bundled debug kernel.
+# Compile-time checks (TAP output): each module of tests/compile-fail/ must fail to build against
+# the bundled debug kernel. By default it registers a probe whose signature does not match its
+# tracepoint's declaration (samples/sched_trace.rs) and must fail with a type error; a case with
+# a line `// compile-fail: ERE` must fail with an error that the extended regex ERE matches.
 #
 # Usage: tests/host/compile_fail.sh KDIR
 set -uo pipefail
@@ -23,10 +24,18 @@ for src in "$top"/tests/compile-fail/*.rs; do
 	cp "$src" "$dir/tests/compile-fail/"
 	echo "obj-m += tests/compile-fail/" >"$dir/Kbuild"
 	echo "obj-m += $name.o" >"$dir/tests/compile-fail/Kbuild"
+	expect=$(sed -n 's|^// compile-fail: ||p' "$src")
 	if make -C "$kdir" M="$dir" LLVM=1 RUSTC="$rustc" RUSTDOC="$(dirname "$rustc")/rustdoc" \
 		modules >"$dir/build.log" 2>&1; then
-		echo "not ok - compile-fail: $name built, but its probe does not match the declaration"
+		echo "not ok - compile-fail: $name built, but must not"
 		failed=1
+	elif [ -n "$expect" ]; then
+		if grep -Eq "$expect" "$dir/build.log"; then
+			echo "ok - compile-fail: $name is refused by the compiler ($expect)"
+		else
+			echo "not ok - compile-fail: $name failed, but not with $expect (see $dir/build.log)"
+			failed=1
+		fi
 	elif grep -q 'error\[E0308\]: mismatched types' "$dir/build.log" &&
 		grep -q 'expected fn pointer' "$dir/build.log"; then
 		echo "ok - compile-fail: $name is refused by the compiler (mismatched probe type)"
