@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Record encoders generated at compile time from a [`marker!`](crate::marker) declaration.
+//! Record encoders generated at compile time from a `marker!` declaration (rust/marker.rs).
 //!
 //! A marker site writes its record with code the declaration expands to, not with the
 //! interpreter of rust/record.rs ([`record::encode`](super::record::encode)), which stays the
