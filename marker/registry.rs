@@ -8,7 +8,6 @@
 //! registered. Every function here runs under `rtrace_markers_mutex` (the [`Guard`] of
 //! [`lock`]).
 
-use core::ffi::CStr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::bindings;
