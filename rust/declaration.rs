@@ -52,9 +52,65 @@ pub fn normalize_signature(text: &[u8], mut out: impl FnMut(u8)) {
     }
 }
 
+/// Writes `name`, a type's name as `core::any::type_name` gives it, without the first segment of
+/// each of its paths (`&driver::sensor_trace::Reading` as `&sensor_trace::Reading`): that segment
+/// is the crate, and a declaration file included by two modules (the instrumented one and its
+/// probe module, each its own crate) names its own types in each crate's name. What is compared
+/// is the path inside the crate, the size and the alignment.
+pub fn write_type_name(name: &[u8], mut out: impl FnMut(u8)) {
+    let mut i = 0;
+    while i < name.len() {
+        if !is_path_byte(name[i]) {
+            out(name[i]);
+            i += 1;
+            continue;
+        }
+        // A path: its bytes up to the next that is not one of a path's.
+        let end = name[i..]
+            .iter()
+            .position(|&c| !is_path_byte(c))
+            .map_or(name.len(), |n| i + n);
+        let path = &name[i..end];
+        let rest = match path.windows(2).position(|w| w == b"::") {
+            Some(at) => &path[at + 2..],
+            None => path,
+        };
+        rest.iter().for_each(|&c| out(c));
+        i = end;
+    }
+}
+
+fn is_path_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b':'
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn type_names_lose_their_crate() {
+        let strip = |s: &str| {
+            let mut v = Vec::new();
+            write_type_name(s.as_bytes(), |c| v.push(c));
+            String::from_utf8(v).unwrap()
+        };
+        assert_eq!(
+            strip("&driver::sensor_trace::Reading"),
+            "&sensor_trace::Reading"
+        );
+        assert_eq!(
+            strip("&driver::sensor_trace::Reading"),
+            strip("&probe::sensor_trace::Reading")
+        );
+        assert_ne!(strip("&driver::a::Reading"), strip("&probe::b::Reading"));
+        assert_eq!(strip("u32"), "u32");
+        assert_eq!(strip("&[u8]"), "&[u8]");
+        assert_eq!(
+            strip("core::option::Option<&kernel::task::Task>"),
+            "option::Option<&task::Task>"
+        );
+    }
 
     fn norm(s: &str) -> String {
         let mut v = Vec::new();

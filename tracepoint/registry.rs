@@ -18,7 +18,7 @@ use kernel::prelude::*;
 
 use crate::probes::{self, Transitions};
 use crate::rtrace::abi::{RawTracepoint, ARGS_MAX, NAME_MAX, SIGNATURE_MAX};
-use crate::rtrace::declaration::{normalize_signature, valid_name};
+use crate::rtrace::declaration::{self, normalize_signature, valid_name};
 use crate::rtrace::global_lock::{GlobalLock, Guard};
 use crate::rtrace::kvec;
 use crate::rtrace::probe_array::{self, AddError, Probe};
@@ -139,8 +139,18 @@ fn identity(tp: &RawTracepoint, who: *mut bindings::module) -> Result<KVec<u8>> 
         if i == ARGS_MAX {
             break;
         }
-        let sep = if i == 0 { "" } else { ", " };
-        write!(out, "{sep}{name}/{size}/{align}").map_err(|_| ENOMEM)?;
+        if i != 0 {
+            out.write_str(", ").map_err(|_| ENOMEM)?;
+        }
+        // The type's path inside its crate (see `write_type_name`), then its size and alignment.
+        let mut failed = false;
+        declaration::write_type_name(name.as_bytes(), |c| {
+            failed |= out.0.push(c, GFP_KERNEL).is_err();
+        });
+        if failed {
+            return Err(ENOMEM);
+        }
+        write!(out, "/{size}/{align}").map_err(|_| ENOMEM)?;
     }
     pr_err!(
         "module {}: tracepoint {}: more than {} arguments\n",
