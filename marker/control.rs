@@ -289,10 +289,11 @@ impl Registry {
         entry.filter_text = text;
         let new = new.map_or(core::ptr::null_mut(), KBox::into_raw);
         // Release: the filter is complete before sites can load it.
-        let old = entry.raw.filter.swap(new, Ordering::AcqRel);
-        // SAFETY: a published filter comes from `KBox::into_raw` here; the caller frees it only
-        // after a grace period.
-        Ok((!old.is_null()).then(|| unsafe { KBox::from_raw(old) }))
+        // SAFETY: the core, under its mutex, publishes a filter of its own.
+        let old = unsafe { entry.raw.filter() }.swap(new.cast(), Ordering::AcqRel);
+        // SAFETY: a published filter comes from `KBox::<Filter>::into_raw` here; the caller
+        // frees it only after a grace period.
+        Ok((!old.is_null()).then(|| unsafe { KBox::from_raw(old.cast::<Filter>()) }))
     }
 }
 

@@ -9,9 +9,10 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::registry;
-use crate::rtrace::abi::{FieldRef, RawMarker, RawSink, MARKER_ABI};
+use crate::rtrace::abi::{FieldRef, RawMarker, RawSink, RawValue, MARKER_ABI};
+use crate::rtrace::filter::Filter;
 use crate::rtrace::module::name as module_name;
-use crate::rtrace::record::{self, Field, FieldType, FIELDS_MAX};
+use crate::rtrace::record::{self, Field, FieldType, Value, FIELDS_MAX};
 use crate::rtrace::text;
 
 fn check_abi(abi: u32, who: *mut bindings::module) -> Result {
@@ -326,4 +327,46 @@ unsafe extern "C" fn rtrace_marker_field(
         unsafe { out.write(found) };
         Ok(())
     }))
+}
+
+/// Evaluates a marker's filter for its sites: the compiled [`Filter`] is a type of this module
+/// only, so no other module reads its layout.
+///
+/// # Safety
+///
+/// `marker` points to a live `RawMarker` and `values` to `n` `RawValue`s; the caller is in an
+/// RCU-sched read-side section (preemption disabled), which keeps the filter alive.
+#[no_mangle]
+unsafe extern "C" fn rtrace_marker_filter_match(
+    abi: u32,
+    marker: *const RawMarker,
+    values: *const RawValue<'_>,
+    n: usize,
+) -> bool {
+    // No message on this path: a module of another ABI version cannot register a marker.
+    if abi != MARKER_ABI {
+        return true;
+    }
+    // SAFETY: live, by the function's contract.
+    let marker = unsafe { &*marker };
+    // SAFETY: only read here.
+    let filter = unsafe { marker.filter() }.load(core::sync::atomic::Ordering::Acquire);
+    if filter.is_null() {
+        return true;
+    }
+    // SAFETY: `n` values, by the function's contract.
+    let raw = unsafe { core::slice::from_raw_parts(values, n) };
+    let mut values = [Value::U(0); FIELDS_MAX];
+    let Some(slots) = values.get_mut(..n) else {
+        // More values than any marker has fields: not one per field of this one.
+        return false;
+    };
+    for (slot, value) in slots.iter_mut().zip(raw) {
+        *slot = value.value();
+    }
+    // SAFETY: a non-null filter was published by `set_filter` (marker/control.rs) from a
+    // `KBox<Filter>` (acquire above: complete), and is freed only a grace period after it is
+    // replaced, which the caller's read side holds off.
+    let filter = unsafe { &*filter.cast::<Filter>() };
+    filter.matches(&values[..n])
 }

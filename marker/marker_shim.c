@@ -36,6 +36,8 @@ EXPORT_SYMBOL_GPL(rtrace_sinks_debugfs_dir);
 EXPORT_SYMBOL_GPL(rtrace_marker_print);
 EXPORT_SYMBOL_GPL(rtrace_marker_name);
 EXPORT_SYMBOL_GPL(rtrace_marker_field);
+bool rtrace_marker_filter_match(u32 abi, const void *marker, const void *values, size_t n);
+EXPORT_SYMBOL_GPL(rtrace_marker_filter_match);
 
 /* Protects the marker registry (marker/registry.rs). */
 static DEFINE_MUTEX(rtrace_markers_mutex);

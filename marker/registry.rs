@@ -8,7 +8,6 @@
 //! registered. Every function here runs under `rtrace_markers_mutex` (the [`Guard`] of
 //! [`lock`]).
 
-use core::ffi::CStr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::bindings;
@@ -18,6 +17,7 @@ use crate::debugfs;
 use crate::rtrace::abi::{self, RawMarker, RawSink, NULL_SINK};
 use crate::rtrace::debugfs::Dir;
 use crate::rtrace::declaration::valid_name;
+use crate::rtrace::filter::Filter;
 use crate::rtrace::global_lock::{GlobalLock, Guard};
 use crate::rtrace::kvec;
 use crate::rtrace::module::name as module_name;
@@ -153,22 +153,19 @@ pub(crate) fn read<'a>(
     raw: &'a RawMarker,
     fields: &mut [Field<'a>; FIELDS_MAX],
 ) -> core::result::Result<(&'a str, &'a str, usize), &'static str> {
-    // SAFETY: by the type invariant of `RawMarker`, NUL-terminated strings in static storage of
-    // the module that registered it, which is loaded while the marker is registered.
-    let (subsystem, event) = unsafe { (CStr::from_ptr(raw.subsystem), CStr::from_ptr(raw.event)) };
-    let subsystem = subsystem.to_str().map_err(|_| "subsystem is not UTF-8")?;
-    let event = event.to_str().map_err(|_| "event is not UTF-8")?;
-    let n = raw.nfields as usize;
+    let subsystem = raw
+        .subsystem()
+        .to_str()
+        .map_err(|_| "subsystem is not UTF-8")?;
+    let event = raw.event().to_str().map_err(|_| "event is not UTF-8")?;
+    let n = raw.fields().len();
     if n > FIELDS_MAX {
         return Err("too many fields (at most 32)");
     }
-    for (i, field) in fields.iter_mut().take(n).enumerate() {
-        // SAFETY: by the type invariant, `fields` points to `nfields` entries in static storage.
-        let rf = unsafe { &*raw.fields.add(i) };
-        // SAFETY: as above, the name is a NUL-terminated static string.
-        let name = unsafe { CStr::from_ptr(rf.name) };
-        field.name = name.to_str().map_err(|_| "field name is not UTF-8")?;
-        field.ty = FieldType::from_raw(rf.kind, rf.size).ok_or("unknown field type")?;
+    for (field, rf) in fields.iter_mut().zip(raw.fields()) {
+        field.name = rf.name().to_str().map_err(|_| "field name is not UTF-8")?;
+        let (kind, size) = rf.raw_type();
+        field.ty = FieldType::from_raw(kind, size).ok_or("unknown field type")?;
     }
     Ok((subsystem, event, n))
 }
@@ -186,8 +183,7 @@ fn reason(e: RecordError) -> &'static str {
 
 /// `subsystem:event` of the marker at `raw`, for messages.
 pub(crate) fn label(raw: &RawMarker) -> (&str, &str) {
-    // SAFETY: as in `read`.
-    let (s, e) = unsafe { (CStr::from_ptr(raw.subsystem), CStr::from_ptr(raw.event)) };
+    let (s, e) = (raw.subsystem(), raw.event());
     (s.to_str().unwrap_or("?"), e.to_str().unwrap_or("?"))
 }
 
@@ -321,7 +317,8 @@ impl Registry {
         let count = self.connected(marker).count();
         if count == 0 {
             // Off first, then the array: sites stop entering, then lose their sinks.
-            marker.key.disable();
+            // SAFETY: the core, under its mutex, switching the key with the array.
+            unsafe { marker.key() }.disable();
         }
         let entries = self.connected(marker).map(|raw| abi::SinkEntry {
             sink: AtomicPtr::new((raw as *const RawSink).cast_mut()),
@@ -330,13 +327,14 @@ impl Registry {
             sink: AtomicPtr::new(core::ptr::null_mut()),
         };
         // `connected` yields `count` sinks: an exact size for the array.
-        // SAFETY: `marker.sinks` starts null and is stored to only by `rcu_array::publish`, here
-        // and in `remove`, under the registry's mutex; the core calls `rcu::barrier()` before it
-        // unloads.
-        unsafe { rcu_array::publish(&marker.sinks, Exact(entries, count), terminator) }?;
+        // SAFETY: `marker.sinks()` is written only by the core, under its mutex; it starts
+        // null and is stored to only by `rcu_array::publish`, here and in `remove`, under the
+        // registry's mutex; the core calls `rcu::barrier()` before it unloads.
+        unsafe { rcu_array::publish(marker.sinks(), Exact(entries, count), terminator) }?;
         if count != 0 {
             // The array is published before the key turns on.
-            marker.key.enable();
+            // SAFETY: the core, under its mutex, switching the key with the array.
+            unsafe { marker.key() }.enable();
         }
         Ok(())
     }
@@ -347,7 +345,8 @@ impl Registry {
         if self.refresh(marker).is_ok() {
             return;
         }
-        let mut entry = marker.sinks.load(Ordering::Relaxed);
+        // SAFETY: only read, and written below with a sink that stays (the null sink).
+        let mut entry = unsafe { marker.sinks() }.load(Ordering::Relaxed);
         while !entry.is_null() {
             // SAFETY: the current array, which only this (mutex-holding) updater replaces or
             // frees, ended by a null sink where the walk stops.
@@ -432,7 +431,8 @@ impl Registry {
         }
         // The id is set before sinks can be published: an emit that finds a sink (acquire)
         // sees it.
-        raw.id.store(id, Ordering::Relaxed);
+        // SAFETY: the core, registering the marker, before it publishes sinks.
+        unsafe { raw.set_id(id) };
         // Sinks connected before the marker was registered start receiving now.
         if let Err(e) = self.refresh(raw) {
             trash.entry = Some(entry);
@@ -526,13 +526,14 @@ impl Registry {
             .filter(|c| self.sink_registered(&c.sink))
             .count();
         self.pending += armed;
-        entry.raw.key.disable();
+        // SAFETY: the core, under its mutex, switching the key with the array.
+        unsafe { entry.raw.key() }.disable();
         // An empty list does not allocate. The marker's module frees its memory only after a
         // grace period (the module loader waits for one), when no site runs any more.
-        // SAFETY: as in `refresh`.
+        // SAFETY: the core, under its mutex, publishes an empty array (as in `refresh`).
         let _ = unsafe {
             rcu_array::publish(
-                &entry.raw.sinks,
+                entry.raw.sinks(),
                 core::iter::empty(),
                 abi::SinkEntry {
                     sink: AtomicPtr::new(core::ptr::null_mut()),
@@ -540,15 +541,13 @@ impl Registry {
             )
         };
         // Sites in flight may still evaluate the filter: freed after a grace period.
-        let filter = entry
-            .raw
-            .filter
-            .swap(core::ptr::null_mut(), Ordering::Relaxed);
+        // SAFETY: the core, under its mutex, unpublishes the filter it published.
+        let filter = unsafe { entry.raw.filter() }.swap(core::ptr::null_mut(), Ordering::Relaxed);
         if !filter.is_null() {
             crate::rtrace::rcu::synchronize();
-            // SAFETY: published by `set_filter` from a `KBox`, unpublished above, and no site
-            // reads it after the grace period.
-            drop(unsafe { KBox::from_raw(filter) });
+            // SAFETY: published by `set_filter` from a `KBox<Filter>`, unpublished above, and no
+            // site reads it after the grace period.
+            drop(unsafe { KBox::from_raw(filter.cast::<Filter>()) });
         }
         // The id stays: emits still in flight commit their records under it.
         // Removing the directory waits for open files' operations, which read the entry: only

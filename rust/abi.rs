@@ -9,12 +9,13 @@
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void, CStr};
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::marker::PhantomData;
+use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 
 use kernel::bindings;
 
-use super::filter::Filter;
 use super::rcu::ReadGuard;
+use super::record::Value;
 use super::static_key::StaticKey;
 
 /// Version of the structures and functions below. Bump it on any change of them.
@@ -413,32 +414,67 @@ extern "C" {
 }
 
 /// Version of the marker structures and functions below. Bump it on any change of them.
-pub const MARKER_ABI: u32 = 3;
+pub const MARKER_ABI: u32 = 4;
+
+/// `s` as a C string, for the names of [`RawMarker`] and [`RawField`]: `s` must end with its
+/// only NUL byte, as `concat!(stringify!(name), "\0")` does.
+///
+/// # Panics
+///
+/// If `s` does not end with its only NUL byte. Called in a constant (as `marker!` does, to
+/// initialise a `static`), that is a build error, not a run-time panic.
+pub const fn nul_terminated(s: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(s.as_bytes()) {
+        Ok(name) => name,
+        Err(_) => panic!("a marker or field name must end with its only NUL byte"),
+    }
+}
 
 /// One field of a marker: its name and its type as `FieldType::to_raw` gives it
 /// (rust/record.rs).
+///
+/// # Invariants
+///
+/// `name` is a NUL-terminated string in static storage.
 #[repr(C)]
 pub struct RawField {
-    /// NUL-terminated, in static storage.
-    pub name: *const c_char,
-    /// The type's kind (1 to 12).
-    pub kind: u8,
+    name: *const c_char,
+    /// The type's kind (1 to 12 for the known ones).
+    kind: u8,
     /// The array size or maximum length, for the kinds that have one.
-    pub size: u16,
+    size: u16,
 }
 
 // SAFETY: plain data; `name` points to an immutable static string.
 unsafe impl Sync for RawField {}
 
 impl RawField {
-    /// A field named `name` (which must end with a NUL byte) of type `ty`.
-    pub const fn new(name: &'static str, ty: super::record::FieldType) -> Self {
+    /// A field named `name` of type `ty`.
+    pub const fn new(name: &'static CStr, ty: super::record::FieldType) -> Self {
         let (kind, size) = ty.to_raw();
+        Self::from_raw_parts(name, kind, size)
+    }
+
+    /// A field of any `kind` and `size`, also of none the core knows (which it refuses at
+    /// registration): for tests of that check.
+    #[doc(hidden)]
+    pub const fn from_raw_parts(name: &'static CStr, kind: u8, size: u16) -> Self {
         Self {
-            name: name.as_ptr().cast(),
+            name: name.as_ptr(),
             kind,
             size,
         }
+    }
+
+    /// The field's name.
+    pub fn name(&self) -> &'static CStr {
+        // SAFETY: by the type invariant, a NUL-terminated static string.
+        unsafe { CStr::from_ptr(self.name) }
+    }
+
+    /// The field's type as `FieldType::to_raw` gives it: its kind and size.
+    pub fn raw_type(&self) -> (u8, u16) {
+        (self.kind, self.size)
     }
 }
 
@@ -448,60 +484,144 @@ impl RawField {
 /// # Invariants
 ///
 /// `subsystem` and `event` are NUL-terminated static strings; `fields` points to `nfields`
-/// `RawField`s in static storage.
+/// `RawField`s in static storage. `sinks` is null or an array published by the marker core as
+/// [`RawMarker::for_each_sink`] reads it; `filter` is null or a filter of the marker core's,
+/// published by it and freed only a grace period after it is replaced.
 #[repr(C)]
 pub struct RawMarker {
     /// The subsystem, e.g. `sched` in `sched:sched_switch`.
-    pub subsystem: *const c_char,
+    subsystem: *const c_char,
     /// The event, e.g. `sched_switch`.
-    pub event: *const c_char,
+    event: *const c_char,
     /// The fields, in record order.
-    pub fields: *const RawField,
+    fields: *const RawField,
     /// How many.
-    pub nfields: u32,
+    nfields: u32,
     /// The marker's id (assigned by the core at registration; 0 before the first).
-    pub id: core::sync::atomic::AtomicU32,
+    id: AtomicU32,
     /// Enabled while at least one sink is connected.
-    pub key: StaticKey,
+    key: StaticKey,
     /// The RCU-protected array of connected sinks (null when none), ended by a null sink.
-    pub sinks: AtomicPtr<SinkEntry>,
+    sinks: AtomicPtr<SinkEntry>,
     /// The RCU-protected filter records must pass (null when none), set through the marker's
-    /// `filter` file. A Rust type: its layout is part of this ABI's version.
-    pub filter: AtomicPtr<Filter>,
+    /// `filter` file. Opaque: only the marker core, which compiles and evaluates it
+    /// (`rtrace_marker_filter_match`), knows its type.
+    filter: AtomicPtr<c_void>,
 }
 
-// SAFETY: the pointers are to immutable statics; `id` is atomic.
+// SAFETY: the pointers are to immutable statics; `id`, `sinks` and `filter` are atomics, `key`
+// is `Sync`.
 unsafe impl Sync for RawMarker {}
 
 impl RawMarker {
-    /// A marker `subsystem:event` (both ending with a NUL byte) with `fields`.
-    pub const fn new(
-        subsystem: &'static str,
-        event: &'static str,
+    /// The offset of the marker's static key, for `static_branch_unlikely!`.
+    pub const KEY_OFFSET: usize = core::mem::offset_of!(RawMarker, key);
+
+    /// A marker `subsystem:event` with `fields`, no sink and no filter.
+    ///
+    /// # Safety
+    ///
+    /// Only `marker!` calls it: the marker is a `static`, and the records its sites write (its
+    /// `emit_*` function's) are laid out as `fields` say, which is what the marker core's `format`
+    /// file tells readers.
+    pub const unsafe fn new(
+        subsystem: &'static CStr,
+        event: &'static CStr,
         fields: &'static [RawField],
     ) -> Self {
         Self {
-            subsystem: subsystem.as_ptr().cast(),
-            event: event.as_ptr().cast(),
+            subsystem: subsystem.as_ptr(),
+            event: event.as_ptr(),
             fields: fields.as_ptr(),
             nfields: fields.len() as u32,
-            id: core::sync::atomic::AtomicU32::new(0),
+            id: AtomicU32::new(0),
             key: StaticKey::new(),
             sinks: AtomicPtr::new(core::ptr::null_mut()),
             filter: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
 
-    /// Whether `values` pass the marker's filter (true when it has none).
+    /// The subsystem, e.g. `sched` in `sched:sched_switch`.
+    pub fn subsystem(&self) -> &'static CStr {
+        // SAFETY: by the type invariant, a NUL-terminated static string.
+        unsafe { CStr::from_ptr(self.subsystem) }
+    }
+
+    /// The event, e.g. `sched_switch`.
+    pub fn event(&self) -> &'static CStr {
+        // SAFETY: by the type invariant, a NUL-terminated static string.
+        unsafe { CStr::from_ptr(self.event) }
+    }
+
+    /// The fields, in record order.
+    pub fn fields(&self) -> &'static [RawField] {
+        // SAFETY: by the type invariant, `nfields` fields in static storage.
+        unsafe { core::slice::from_raw_parts(self.fields, self.nfields as usize) }
+    }
+
+    /// The marker's id, which its records carry (0 before its first registration).
+    pub fn id(&self) -> u32 {
+        self.id.load(Ordering::Relaxed)
+    }
+
+    /// Sets the marker's id.
     ///
-    /// The guard proves the RCU-sched read side that keeps the filter alive while it is held.
+    /// # Safety
+    ///
+    /// Only the marker core calls it, when it registers the marker, before it publishes sinks.
+    pub unsafe fn set_id(&self, id: u32) {
+        self.id.store(id, Ordering::Relaxed);
+    }
+
+    /// The static key that is enabled while a sink is connected.
+    ///
+    /// # Safety
+    ///
+    /// Only the marker core switches it, as it publishes the sink array.
+    pub unsafe fn key(&self) -> &StaticKey {
+        &self.key
+    }
+
+    /// The array of connected sinks.
+    ///
+    /// # Safety
+    ///
+    /// Only the marker core stores into it, under its registry mutex: null or an array of
+    /// [`SinkEntry`] ended by a null sink, published with a release store and freed a grace
+    /// period after it is replaced (rust/rcu_array.rs), of sinks registered until a grace period
+    /// after they are removed.
+    pub unsafe fn sinks(&self) -> &AtomicPtr<SinkEntry> {
+        &self.sinks
+    }
+
+    /// The marker's filter, of a type only the marker core knows.
+    ///
+    /// # Safety
+    ///
+    /// Only the marker core stores into it: null or a filter of its own, published with a
+    /// release store and freed a grace period after it is replaced.
+    pub unsafe fn filter(&self) -> &AtomicPtr<c_void> {
+        &self.filter
+    }
+
+    /// Whether a filter is set: records are then written only if they pass [`RawMarker::passes`].
     #[inline(always)]
-    pub fn passes(&self, _rcu: &ReadGuard, values: &[super::record::Value<'_>]) -> bool {
-        // Pairs with the release store that published the filter.
-        let filter = self.filter.load(Ordering::Acquire);
-        // SAFETY: a published filter is freed only a grace period after it is replaced, which
-        // `_rcu` holds off.
-        filter.is_null() || unsafe { &*filter }.matches(values)
+    pub fn has_filter(&self, _rcu: &ReadGuard) -> bool {
+        !self.filter.load(Ordering::Relaxed).is_null()
+    }
+
+    /// Whether `values` (one per field, as the marker's `emit_*` function got them) pass the
+    /// marker's filter: true when it has none. The marker core evaluates it.
+    ///
+    /// The guard proves the RCU-sched read side that keeps the filter alive during the call.
+    #[inline]
+    pub fn passes(&self, rcu: &ReadGuard, values: &[RawValue<'_>]) -> bool {
+        if !self.has_filter(rcu) {
+            return true;
+        }
+        // SAFETY: `self` and `values` are live for the call, and `rcu` is the read side the
+        // core's contract asks for.
+        unsafe { rtrace_marker_filter_match(MARKER_ABI, self, values.as_ptr(), values.len()) }
     }
 
     /// Calls `call(sink)` for each connected sink.
@@ -554,6 +674,59 @@ impl RawMarker {
         let more = !unsafe { (*entry.add(1)).sink.load(Ordering::Relaxed) }.is_null();
         // SAFETY: a listed sink is alive while `_rcu` is held (see above).
         Some((unsafe { &*first }, more))
+    }
+}
+
+/// A field value as a site hands it to the marker core's filter (`rtrace_marker_filter_match`):
+/// a `record::Value` in a layout both modules agree on.
+///
+/// # Invariants
+///
+/// `kind` is 0 to 5 for `Value::U`, `I`, `Bool`, `Chars`, `Str`, `Bytes`; `int` holds the
+/// integer (the bits of an `I`, 0 or 1 for a `Bool`); `data` and `len` are the slice of the
+/// other three kinds, borrowed for `'a` (and a dangling, empty one for the first three).
+#[repr(C)]
+pub struct RawValue<'a> {
+    kind: u8,
+    int: u64,
+    data: *const u8,
+    len: usize,
+    _borrow: PhantomData<&'a [u8]>,
+}
+
+impl<'a> RawValue<'a> {
+    /// The value `value`.
+    #[inline(always)]
+    pub fn new(value: Value<'a>) -> Self {
+        let (kind, int, data): (u8, u64, &'a [u8]) = match value {
+            Value::U(v) => (0, v, &[]),
+            Value::I(v) => (1, v as u64, &[]),
+            Value::Bool(b) => (2, u64::from(b), &[]),
+            Value::Chars(s) => (3, 0, s),
+            Value::Str(s) => (4, 0, s),
+            Value::Bytes(s) => (5, 0, s),
+        };
+        Self {
+            kind,
+            int,
+            data: data.as_ptr(),
+            len: data.len(),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// The value again.
+    pub fn value(&self) -> Value<'a> {
+        // SAFETY: by the type invariant, `data` and `len` are a slice borrowed for `'a`.
+        let data = unsafe { core::slice::from_raw_parts(self.data, self.len) };
+        match self.kind {
+            0 => Value::U(self.int),
+            1 => Value::I(self.int as i64),
+            2 => Value::Bool(self.int != 0),
+            3 => Value::Chars(data),
+            4 => Value::Str(data),
+            _ => Value::Bytes(data),
+        }
     }
 }
 
@@ -750,6 +923,17 @@ extern "C" {
     /// Writes `subsystem:event` of the marker with id `id` into `out` (`out_len` bytes, cut if
     /// longer); returns the length written, or `-ENOENT` if no registered marker has that id.
     pub fn rtrace_marker_name(abi: u32, id: u32, out: *mut c_char, out_len: usize) -> isize;
+
+    /// Whether the `n` `values` of an event of `marker` (one per field) pass its filter: true
+    /// when it has none (or when `abi` is not the core's).
+    ///
+    /// Called with preemption disabled (an RCU-sched read side), which keeps the filter alive.
+    pub fn rtrace_marker_filter_match(
+        abi: u32,
+        marker: *const RawMarker,
+        values: *const RawValue<'_>,
+        n: usize,
+    ) -> bool;
 
     /// Describes field `field` of marker `subsystem:event` in `out`: `-ENOENT` if the marker
     /// is not registered or has no such field.

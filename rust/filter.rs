@@ -22,6 +22,10 @@
 //! most [`PREDICATES_MAX`] predicates, string constants copied into the filter: a [`Filter`] is a
 //! plain value of about 2 KiB that borrows nothing. [`Filter::matches`] runs the program with a
 //! stack of booleans held in one `u64`, without recursion or allocation.
+//!
+//! In the kernel, `Filter` is a type of the marker core (`rtrace_marker.ko`) alone, a `repr(Rust)`
+//! value no other module reads: sites hand their values to the core, which evaluates the filter
+//! (`rtrace_marker_filter_match`, marker/exports.rs).
 
 use core::fmt;
 

@@ -24,7 +24,11 @@
 //!
 //! Field types: `u8`, `u16`, `u32`, `u64`, `i8`, `i16`, `i32`, `i64`, `bool`, `char[N]` (a
 //! fixed, NUL-padded array such as a task's comm), `str[N]` (a string of at most N bytes) and
-//! `bytes[N]` (at most N bytes); the record layout is rust/record.rs's.
+//! `bytes[N]` (at most N bytes); the record layout is rust/record.rs's. `emit_*` takes integers
+//! and `bool`s as such, a `char[N]` as `&[u8; M]` (any `M`) or `&[u8]`, a `str[N]` or `bytes[N]`
+//! as `&[u8]`; it writes the record with an encoder generated from the declaration
+//! (rust/encoder.rs), after the marker's filter, if one is set, passed the values (the marker
+//! core evaluates it).
 //!
 //! The functions that call the marker core are `#[inline]`, so that only modules that use them
 //! link against it.
@@ -34,133 +38,6 @@ use kernel::ThisModule;
 
 use super::abi::{self, RawMarker, RawReservation, RawSink, MARKER_ABI};
 use super::rcu::ReadGuard;
-use super::record::{self, Field, Value};
-
-/// The `FieldType` of a field type written in a `marker!` declaration.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __marker_field_type {
-    (u8) => {
-        $crate::rtrace::record::FieldType::U8
-    };
-    (u16) => {
-        $crate::rtrace::record::FieldType::U16
-    };
-    (u32) => {
-        $crate::rtrace::record::FieldType::U32
-    };
-    (u64) => {
-        $crate::rtrace::record::FieldType::U64
-    };
-    (i8) => {
-        $crate::rtrace::record::FieldType::I8
-    };
-    (i16) => {
-        $crate::rtrace::record::FieldType::I16
-    };
-    (i32) => {
-        $crate::rtrace::record::FieldType::I32
-    };
-    (i64) => {
-        $crate::rtrace::record::FieldType::I64
-    };
-    (bool) => {
-        $crate::rtrace::record::FieldType::Bool
-    };
-    (char [$n:literal]) => {
-        $crate::rtrace::record::FieldType::Chars($n)
-    };
-    (str [$n:literal]) => {
-        $crate::rtrace::record::FieldType::Str($n)
-    };
-    (bytes [$n:literal]) => {
-        $crate::rtrace::record::FieldType::Bytes($n)
-    };
-}
-
-/// The Rust type an `emit_*` function takes for a field type of a `marker!` declaration.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __marker_arg_type {
-    (u8) => {
-        u8
-    };
-    (u16) => {
-        u16
-    };
-    (u32) => {
-        u32
-    };
-    (u64) => {
-        u64
-    };
-    (i8) => {
-        i8
-    };
-    (i16) => {
-        i16
-    };
-    (i32) => {
-        i32
-    };
-    (i64) => {
-        i64
-    };
-    (bool) => {
-        bool
-    };
-    (char [$n:literal]) => {
-        &[u8]
-    };
-    (str [$n:literal]) => {
-        &[u8]
-    };
-    (bytes [$n:literal]) => {
-        &[u8]
-    };
-}
-
-/// The record `Value` of an argument of an `emit_*` function.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __marker_value {
-    ($v:ident, u8) => {
-        $crate::rtrace::record::Value::U(u64::from($v))
-    };
-    ($v:ident, u16) => {
-        $crate::rtrace::record::Value::U(u64::from($v))
-    };
-    ($v:ident, u32) => {
-        $crate::rtrace::record::Value::U(u64::from($v))
-    };
-    ($v:ident, u64) => {
-        $crate::rtrace::record::Value::U($v)
-    };
-    ($v:ident, i8) => {
-        $crate::rtrace::record::Value::I(i64::from($v))
-    };
-    ($v:ident, i16) => {
-        $crate::rtrace::record::Value::I(i64::from($v))
-    };
-    ($v:ident, i32) => {
-        $crate::rtrace::record::Value::I(i64::from($v))
-    };
-    ($v:ident, i64) => {
-        $crate::rtrace::record::Value::I($v)
-    };
-    ($v:ident, bool) => {
-        $crate::rtrace::record::Value::Bool($v)
-    };
-    ($v:ident, char [$n:literal]) => {
-        $crate::rtrace::record::Value::Chars($v)
-    };
-    ($v:ident, str [$n:literal]) => {
-        $crate::rtrace::record::Value::Str($v)
-    };
-    ($v:ident, bytes [$n:literal]) => {
-        $crate::rtrace::record::Value::Bytes($v)
-    };
-}
 
 /// Declares markers; see the [module documentation](self).
 #[macro_export]
@@ -177,24 +54,20 @@ macro_rules! marker {
             $vis static [<__marker_ $subsystem _ $event>]: $crate::rtrace::abi::RawMarker = {
                 static FIELDS: &[$crate::rtrace::abi::RawField] = &[$(
                     $crate::rtrace::abi::RawField::new(
-                        concat!(stringify!($field), "\0"),
+                        $crate::rtrace::abi::nul_terminated(concat!(stringify!($field), "\0")),
                         $crate::__marker_field_type!($kind $([$n])?),
                     )
                 ),*];
-                $crate::rtrace::abi::RawMarker::new(
-                    concat!(stringify!($subsystem), "\0"),
-                    concat!(stringify!($event), "\0"),
-                    FIELDS,
-                )
-            };
-
-            #[allow(non_upper_case_globals, dead_code)]
-            static [<__marker_fields_ $subsystem _ $event>]: &[$crate::rtrace::record::Field<'static>] = &[$(
-                $crate::rtrace::record::Field {
-                    name: stringify!($field),
-                    ty: $crate::__marker_field_type!($kind $([$n])?),
+                // SAFETY: a static, whose only site is the `emit_*` function below: it encodes
+                // the fields of `FIELDS`, in their order.
+                unsafe {
+                    $crate::rtrace::abi::RawMarker::new(
+                        $crate::rtrace::abi::nul_terminated(concat!(stringify!($subsystem), "\0")),
+                        $crate::rtrace::abi::nul_terminated(concat!(stringify!($event), "\0")),
+                        FIELDS,
+                    )
                 }
-            ),*];
+            };
 
             /// Whether a sink is connected to the marker: a NOP while none is. Probes check it
             /// before they gather the fields.
@@ -203,7 +76,7 @@ macro_rules! marker {
             $vis fn [<enabled_ $subsystem _ $event>]() -> bool {
                 $crate::static_branch_unlikely!(
                     [<__marker_ $subsystem _ $event>],
-                    ::core::mem::offset_of!($crate::rtrace::abi::RawMarker, key)
+                    $crate::rtrace::abi::RawMarker::KEY_OFFSET
                 )
             }
 
@@ -218,15 +91,26 @@ macro_rules! marker {
                 }
             }
 
+            /// Checks the filter (only if one is set), measures the record (a constant without
+            /// `str` and `bytes` fields) and writes it with the encoder generated from the
+            /// declaration (rust/encoder.rs).
             #[cold]
             #[inline(never)]
             #[allow(dead_code, clippy::too_many_arguments)]
             fn [<__do_emit_ $subsystem _ $event>]($($field: $crate::__marker_arg_type!($kind $([$n])?)),*) {
-                $crate::rtrace::marker::emit(
-                    &[<__marker_ $subsystem _ $event>],
-                    [<__marker_fields_ $subsystem _ $event>],
-                    &[$($crate::__marker_value!($field, $kind $([$n])?)),*],
-                );
+                let rcu = $crate::rtrace::rcu::ReadGuard::new();
+                let marker = &[<__marker_ $subsystem _ $event>];
+                if marker.has_filter(&rcu) && !marker.passes(&rcu, &[$(
+                    $crate::rtrace::abi::RawValue::new($crate::__marker_value!($field, $kind $([$n])?))
+                ),*]) {
+                    return;
+                }
+                let Some(len) = $crate::__marker_len!($($field: $kind $([$n])?),*) else {
+                    return;
+                };
+                $crate::rtrace::marker::write_record(marker, &rcu, len, |out| {
+                    $crate::__marker_encode!(out; $($field: $kind $([$n])?),*)
+                });
             }
         }
     )*};
@@ -281,23 +165,6 @@ impl Drop for Markers {
     }
 }
 
-/// Writes one record of `marker` (whose fields are `fields`) with `values` to every connected
-/// sink, if they pass the marker's filter. Called by the `emit_*` functions of `marker!`.
-#[doc(hidden)]
-pub fn emit(marker: &RawMarker, fields: &[Field<'_>], values: &[Value<'_>]) {
-    let rcu = ReadGuard::new();
-    if !marker.passes(&rcu, values) {
-        return;
-    }
-    let Ok(len) = record::encoded_len(fields, values) else {
-        return;
-    };
-    write_record(marker, &rcu, len, |out| {
-        // Cannot fail: `len` is the record's length, checked above, and `out` is `len` bytes.
-        let _ = record::encode_sized(fields, values, out, len);
-    });
-}
-
 /// Writes one `len`-byte record of `marker` to every connected sink: `encode` writes it (exactly
 /// `len` bytes, the whole of the slice it is given) once, into the first sink's buffer, and the
 /// others get copies. `encode` is not called when no sink takes the record. A marker with one
@@ -317,7 +184,7 @@ pub fn write_record(
         return;
     };
     // Read after the sink array (acquire), so after the id was set.
-    let id = marker.id.load(core::sync::atomic::Ordering::Relaxed);
+    let id = marker.id();
     if !more {
         // SAFETY: preemption is off (`rcu`) until the commit below.
         let r = unsafe { sink.reserve(id, len) };

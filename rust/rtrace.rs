@@ -14,6 +14,7 @@
 pub mod abi;
 pub mod debugfs;
 pub mod declaration;
+pub mod encoder;
 pub mod filter;
 pub mod global_lock;
 pub mod histogram;

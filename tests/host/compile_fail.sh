@@ -4,7 +4,8 @@
 # Compile-time checks (TAP output): each module of tests/compile-fail/ must fail to build against
 # the bundled debug kernel. By default a case registers a probe whose signature does not match its
 # tracepoint's declaration (samples/sched_trace.rs) and must fail with a type error; a case with
-# `//! expect: REGEX` lines must fail with build-log lines matching each of them.
+# `//! expect: REGEX` lines (or `// compile-fail: REGEX` lines) must fail with build-log lines
+# matching each of them (extended regular expressions).
 #
 # Usage: tests/host/compile_fail.sh KDIR
 set -uo pipefail
@@ -28,9 +29,9 @@ for src in "$top"/tests/compile-fail/*.rs; do
 		modules >"$dir/build.log" 2>&1; then
 		echo "not ok - compile-fail: $name built, but must not"
 		failed=1
-	elif grep -q '^//! expect: ' "$src"; then
+	elif grep -Eq '^(//! expect|// compile-fail): ' "$src"; then
 		# A case says which errors must refuse it, one `//! expect: REGEX` line each.
-		missing=$(sed -n 's|^//! expect: ||p' "$src" | while read -r re; do
+		missing=$(sed -En 's#^(//! expect|// compile-fail): ##p' "$src" | while read -r re; do
 			grep -Eq -- "$re" "$dir/build.log" || echo "$re"
 		done)
 		if [ -z "$missing" ]; then

@@ -9,9 +9,11 @@
 //! (a `char[0]`), `large` (records over 64 KiB), `exists` (a second `test:sched_switch`),
 //! `abi` (a caller of another marker ABI version). `emit max`, `emit min` and `emit switch` emit
 //! `test:all_types` with every field at its maximum (arrays and strings over-long, to be
-//! truncated) or minimum (empty), and `test:sched_switch` with fixed values. `emit switch N`
-//! emits `test:sched_switch` N times with `prev_pid = next_pid = prev_state = i` and
-//! `prev_prio = next_prio = i % 140` for i in 0..N; `emit prio P` once with `prev_prio` P.
+//! truncated) or minimum (empty), and `test:sched_switch` with fixed values; `emit forms` emits
+//! that same record three times, its `char[16]` fields given as 16-byte arrays, as slices and as
+//! shorter arrays. `emit switch N` emits `test:sched_switch` N times with
+//! `prev_pid = next_pid = prev_state = i` and `prev_prio = next_prio = i % 140` for i in 0..N;
+//! `emit prio P` once with `prev_prio` P.
 //! `storm N` has four threads emit `test:sched_switch` N times each, concurrently
 //! (`prev_comm = next_comm = "storm"`, `prev_pid = next_pid = prev_state` = the thread's
 //! count, `prev_prio = next_prio` = the thread's number), and returns when they are done: every
@@ -87,29 +89,32 @@ crate::marker! {
 }
 
 /// Refused: a name with a `-`.
-static BAD_NAME: RawMarker = RawMarker::new("test\0", "bad-name\0", &[]);
+// SAFETY: a static without any site: no record of it is ever written.
+static BAD_NAME: RawMarker = unsafe { RawMarker::new(c"test", c"bad-name", &[]) };
 
 /// Refused: 33 fields.
-static MANY_FIELDS: [RawField; 33] = [const { RawField::new("f\0", FieldType::U8) }; 33];
-static TOO_MANY: RawMarker = RawMarker::new("test\0", "too_many\0", &MANY_FIELDS);
+static MANY_FIELDS: [RawField; 33] = [const { RawField::new(c"f", FieldType::U8) }; 33];
+// SAFETY: a static without any site: no record of it is ever written.
+static TOO_MANY: RawMarker = unsafe { RawMarker::new(c"test", c"too_many", &MANY_FIELDS) };
 
 /// Refused: a type kind no core knows.
-static UNKNOWN_FIELD: [RawField; 1] = [RawField {
-    name: c"x".as_ptr(),
-    kind: 99,
-    size: 0,
-}];
-static UNKNOWN_TYPE: RawMarker = RawMarker::new("test\0", "unknown_type\0", &UNKNOWN_FIELD);
+static UNKNOWN_FIELD: [RawField; 1] = [RawField::from_raw_parts(c"x", 99, 0)];
+// SAFETY: a static without any site: no record of it is ever written.
+static UNKNOWN_TYPE: RawMarker =
+    unsafe { RawMarker::new(c"test", c"unknown_type", &UNKNOWN_FIELD) };
 
 /// Refused: two fields with one name (`marker!` already refuses it at compile time).
 static DUPLICATE_FIELDS: [RawField; 2] = [
-    RawField::new("a\0", FieldType::U8),
-    RawField::new("a\0", FieldType::U16),
+    RawField::new(c"a", FieldType::U8),
+    RawField::new(c"a", FieldType::U16),
 ];
-static DUPLICATE_FIELD: RawMarker = RawMarker::new("test\0", "duplicate\0", &DUPLICATE_FIELDS);
+// SAFETY: a static without any site: no record of it is ever written.
+static DUPLICATE_FIELD: RawMarker =
+    unsafe { RawMarker::new(c"test", c"duplicate", &DUPLICATE_FIELDS) };
 
 /// Refused: a second marker named `test:sched_switch`.
-static SECOND: RawMarker = RawMarker::new("test\0", "sched_switch\0", &[]);
+// SAFETY: a static without any site: no record of it is ever written.
+static SECOND: RawMarker = unsafe { RawMarker::new(c"test", c"sched_switch", &[]) };
 
 fn bad(case: &str) -> Result {
     static NAME: &[&RawMarker] = &[&BAD_NAME];
@@ -238,6 +243,14 @@ fn emit(case: &str) -> Result {
             b"",
         ),
         "switch" => emit_test_sched_switch(b"rtrace", 42, 120, 1, b"swapper/0", 0, 120),
+        "forms" => {
+            // The record of `emit switch`, from each form a `char[16]` argument may take: an
+            // array of 16 bytes (as a task's comm), a slice, and a shorter array.
+            let (prev, next) = (*b"rtrace\0\0\0\0\0\0\0\0\0\0", *b"swapper/0\0\0\0\0\0\0\0");
+            emit_test_sched_switch(&prev, 42, 120, 1, &next, 0, 120);
+            emit_test_sched_switch(&prev[..], 42, 120, 1, &next[..], 0, 120);
+            emit_test_sched_switch(b"rtrace", 42, 120, 1, b"swapper/0", 0, 120);
+        }
         _ => match case.split_once(' ') {
             Some(("prio", prio)) => {
                 let prio = prio.trim().parse::<i32>().map_err(|_| EINVAL)?;

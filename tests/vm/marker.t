@@ -74,3 +74,30 @@ touch /tmp/stop_reading
 wait $reader
 check_eq "marker: 20 unload/load rounds while format files are read" 0 $errors
 check "marker: rmmod everything" sh -c "rmmod rtrace_marker_test && rmmod rtrace_marker && rmmod rtrace_tracepoint"
+
+# The generated encoders and the filters the core evaluates, through the test sink.
+SC=$DEBUGFS/rtrace_sink_test/control
+R=$DEBUGFS/rtrace_sink_test/records
+F=$MK/test/sched_switch/filter
+SW=727472616365000000000000000000002a000000780000000100000000000000737761707065722f30000000000000000000000078000000
+records() { grep -v '^dropped=' $R; }
+check "marker: cores, test sink and markers load" sh -c "insmod $MODULES/rtrace_tracepoint.ko && insmod $MODULES/rtrace_marker.ko && insmod $MODULES/rtrace_sink_test.ko && insmod $MODULES/rtrace_marker_test.ko"
+id=$(marker_id test sched_switch)
+check "marker: connect the test sink" sh -c "echo 'connect test sched_switch' >$SC"
+echo "emit forms" >$C
+check_eq "marker: char[16] from a 16-byte array, a slice, a shorter array: one record" \
+	"$(printf '%s 56 %s\n%s 56 %s\n%s 56 %s' $id $SW $id $SW $id $SW)" "$(records)"
+echo clear >$SC
+check "marker: a filter on a char[16] and an s32" sh -c "echo 'next_comm == \"swapper*\" && prev_prio < 100' >$F"
+for p in 50 120 99 100 -5; do echo "emit prio $p" >$C; done
+check_eq "marker: the core's filter keeps exactly the records that match" "50 99 -5" \
+	"$(records | while read -r _ _ hex; do h=$(echo "$hex" | cut -c41-48); printf '%d ' $(( $(printf '%d' "0x$(echo $h | sed 's/\(..\)\(..\)\(..\)\(..\)/\4\3\2\1/')") << 32 >> 32 )); done | sed 's/ $//')"
+echo clear >$SC
+check "marker: a filter on a char[16] alone" sh -c "echo 'prev_comm == \"rtrace\"' >$F"
+echo "emit forms" >$C
+check_eq "marker: ... passes whatever form the field is given in" 3 "$(records | wc -l)"
+check "marker: a filter no record of the test passes" sh -c "echo 'prev_comm == \"rtrace?\"' >$F"
+echo "emit forms" >$C
+check_eq "marker: ... keeps none" 3 "$(records | wc -l)"
+echo 0 >$F
+check "marker: rmmod everything" sh -c "rmmod rtrace_marker_test && rmmod rtrace_sink_test && rmmod rtrace_marker && rmmod rtrace_tracepoint"
