@@ -122,7 +122,10 @@ mod tests {
         assert_eq!(strip("&[u8]"), "&[u8]");
         // The shared crates' paths stay whole: a module's own `task::Task` is not the kernel's.
         assert_eq!(strip("&kernel::task::Task"), "&kernel::task::Task");
-        assert_ne!(strip("&rtrace_tp_badsig::task::Task"), strip("&kernel::task::Task"));
+        assert_ne!(
+            strip("&rtrace_tp_badsig::task::Task"),
+            strip("&kernel::task::Task")
+        );
         assert_eq!(
             strip("core::option::Option<&driver::t::Reading>"),
             "core::option::Option<&t::Reading>"
