@@ -152,13 +152,21 @@ impl Debugfs {
         Ok(names)
     }
 
-    /// The CPUs that have a `sinks/ring/per_cpu/cpuN` directory, ascending.
+    /// The CPUs that have a `sinks/ring/per_cpu/cpuN` directory, ascending; the ring sink's
+    /// module not loaded (no CPU) is an error that says so.
     pub fn ring_cpus(&self) -> Result<Vec<u32>> {
         let mut cpus: Vec<u32> = self
             .list_dir("sinks/ring/per_cpu")?
             .iter()
             .filter_map(|name| name.strip_prefix("cpu")?.parse().ok())
             .collect();
+        if cpus.is_empty() {
+            return Err(ToolError::NotLoaded {
+                path: self.path("sinks/ring/per_cpu/cpu0"),
+                module: "rtrace_ring.ko (the ring sink)",
+            }
+            .into());
+        }
         cpus.sort_unstable();
         Ok(cpus)
     }

@@ -13,7 +13,6 @@
 //! written one by one as they are merged.
 
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -22,8 +21,7 @@ use rtrace::record::{self, Value};
 use serde::Serialize;
 use serde_json::{json, Map};
 
-use crate::error::ToolError;
-use crate::recording::{Kind, Recording};
+use crate::recording::{self, Kind, Recording};
 use crate::sched;
 
 /// `PID_MAX_LIMIT` (4 Mi): no task has this pid or a larger one, so the CPUs' tracks use them.
@@ -190,20 +188,12 @@ pub fn run(dir: &Path, out: &Path) -> Result<()> {
     let rec = Recording::open(dir)?;
     // Every record is checked before the output is created.
     rec.check()?;
-    let file = File::create_new(out).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => ToolError::OutputExists(out.to_owned()),
-        _ => ToolError::output(out, e),
-    })?;
+    let file = recording::create_output(out)?;
     let mut w = BufWriter::new(file);
     let written = write(&rec, &mut w).and_then(|()| w.flush().map_err(Into::into));
     if let Err(e) = written {
         drop(w);
-        // Best effort: the error to report is the write's.
-        let _ = std::fs::remove_file(out);
-        return Err(match e.downcast::<std::io::Error>() {
-            Ok(io) => ToolError::output(out, io).into(),
-            Err(e) => e,
-        });
+        return Err(recording::discard_output(out, e));
     }
     Ok(())
 }

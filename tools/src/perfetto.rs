@@ -23,17 +23,15 @@
 //! * the process tree: every thread that ran, with its name and thread group.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{anyhow, Result};
 use rtrace::record::{self, Value};
 
-use crate::error::ToolError;
 use crate::formats::MarkerFormat;
 use crate::perfetto_proto as pb;
-use crate::recording::{CpuStream, CpuSummary, Kind, Recording};
+use crate::recording::{self, CpuStream, CpuSummary, Kind, Recording};
 
 /// The most events of one bundle: what is held in memory per CPU while writing.
 pub const BUNDLE_MAX: usize = 1024;
@@ -353,17 +351,9 @@ pub fn run(dir: &Path, out: &Path) -> Result<()> {
     let rec = Recording::open(dir)?;
     // Every record is checked before the output is created.
     let cpus = rec.check()?;
-    let file = File::create_new(out).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => ToolError::OutputExists(out.to_owned()),
-        _ => ToolError::output(out, e),
-    })?;
+    let file = recording::create_output(out)?;
     if let Err(e) = write(&rec, &cpus, BufWriter::new(file)) {
-        // Best effort: the error to report is the write's.
-        let _ = std::fs::remove_file(out);
-        return Err(match e.downcast::<std::io::Error>() {
-            Ok(io) => ToolError::output(out, io).into(),
-            Err(e) => e,
-        });
+        return Err(recording::discard_output(out, e));
     }
     Ok(())
 }

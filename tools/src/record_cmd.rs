@@ -194,13 +194,6 @@ fn end(child: Option<Child>) -> Option<ExitStatus> {
 /// Records as `opts` says.
 pub fn run(fs: &Debugfs, opts: &Options) -> Result<()> {
     let cpus = fs.ring_cpus()?;
-    if cpus.is_empty() {
-        return Err(ToolError::NotLoaded {
-            path: fs.path("sinks/ring/per_cpu/cpu0"),
-            module: "rtrace_ring.ko (the ring sink)",
-        }
-        .into());
-    }
     let catalog = list::catalog(fs)?;
     if opts.out.exists() {
         return Err(ToolError::OutputExists(opts.out.clone()).into());

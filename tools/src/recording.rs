@@ -539,6 +539,28 @@ impl CpuSummary {
     }
 }
 
+/// Creates the export file `out`, which must not exist yet.
+pub fn create_output(out: &Path) -> Result<File> {
+    File::create_new(out).map_err(|e| {
+        match e.kind() {
+            std::io::ErrorKind::AlreadyExists => ToolError::OutputExists(out.to_owned()),
+            _ => ToolError::output(out, e),
+        }
+        .into()
+    })
+}
+
+/// Removes the export file `out` after a failed write, and gives the write's error (as an output
+/// error where it is an I/O one).
+pub fn discard_output(out: &Path, e: anyhow::Error) -> anyhow::Error {
+    // Best effort: the error to report is the write's.
+    let _ = fs::remove_file(out);
+    match e.downcast::<std::io::Error>() {
+        Ok(io) => ToolError::output(out, io).into(),
+        Err(e) => e,
+    }
+}
+
 /// Creates the output directory `dir`, which must not exist yet (its parent must).
 pub fn create_output_dir(dir: &Path) -> Result<()> {
     if dir.exists() {

@@ -22,7 +22,6 @@ use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use crate::debugfs::Debugfs;
 use crate::decode::{Entry, Records};
 use crate::enable;
-use crate::error::ToolError;
 use crate::formats::Catalog;
 use crate::list;
 use crate::recording::{parse_cmdlines, Event, Kind};
@@ -88,13 +87,6 @@ fn print(
 /// Streams as `opts` says.
 pub fn run(fs: &Debugfs, opts: &Options, out: &mut impl Write) -> Result<()> {
     let cpus = fs.ring_cpus()?;
-    if cpus.is_empty() {
-        return Err(ToolError::NotLoaded {
-            path: fs.path("sinks/ring/per_cpu/cpu0"),
-            module: "rtrace_ring.ko (the ring sink)",
-        }
-        .into());
-    }
     let mut streams = Vec::new();
     for cpu in cpus {
         let path = fs.path(&format!("sinks/ring/per_cpu/cpu{cpu}/trace_pipe_raw"));
