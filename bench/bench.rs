@@ -78,7 +78,7 @@ fn now_ns() -> i64 {
 #[inline(never)]
 fn run() -> i64 {
     // The RCU-sched read guard is a preemption-disabled section, which the loop needs.
-    let _no_preempt = rtrace::rcu::ReadGuard::new();
+    let _no_preempt = rtrace::kernel::rcu::ReadGuard::new();
     let start = now_ns();
     for i in 0..CALLS {
         trace_rtrace_bench(i);
@@ -89,7 +89,7 @@ fn run() -> i64 {
 /// Picoseconds per `emit_bench_event`, with no sink connected.
 #[inline(never)]
 fn run_marker() -> i64 {
-    let _no_preempt = rtrace::rcu::ReadGuard::new();
+    let _no_preempt = rtrace::kernel::rcu::ReadGuard::new();
     let start = now_ns();
     for i in 0..CALLS {
         emit_bench_event(i);
@@ -104,7 +104,7 @@ const EVENT_COMM: &[u8; 16] = b"rtrace_bench\0\0\0\0";
 /// bench/run.sh connected.
 #[inline(never)]
 fn run_ring(events: u32) -> i64 {
-    let _no_preempt = rtrace::rcu::ReadGuard::new();
+    let _no_preempt = rtrace::kernel::rcu::ReadGuard::new();
     let start = now_ns();
     for i in 0..events {
         emit_bench_ring_event(i, 42, 7, EVENT_COMM);
@@ -179,7 +179,7 @@ extern "C" fn rtrace_bench_run_write(
     len: usize,
     _ppos: *mut bindings::loff_t,
 ) -> isize {
-    rtrace::debugfs::control_write(buf, len, command)
+    rtrace::kernel::debugfs::control_write(buf, len, command)
 }
 
 // The dentry pointers are opaque here, never dereferenced.
@@ -191,7 +191,7 @@ extern "C" {
 /// Empty-loop cost, for reference: the same loop around an empty `asm!` the compiler keeps.
 #[inline(never)]
 fn run_empty() -> i64 {
-    let _no_preempt = rtrace::rcu::ReadGuard::new();
+    let _no_preempt = rtrace::kernel::rcu::ReadGuard::new();
     let start = now_ns();
     for _ in 0..CALLS {
         // SAFETY: an empty asm statement, only there so that the loop is not removed.
@@ -202,7 +202,7 @@ fn run_empty() -> i64 {
 
 struct Bench {
     // Before the markers: the control file goes first.
-    _dir: rtrace::debugfs::Dir,
+    _dir: rtrace::kernel::debugfs::Dir,
     _tracepoints: rtrace::tracepoint::Definitions,
     _markers: rtrace::marker::Markers,
 }
@@ -211,7 +211,7 @@ impl kernel::Module for Bench {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let tracepoints = crate::define_tracepoints!(rtrace_bench)?;
         let markers = crate::register_markers!(bench:event, bench:ring_event, sched:sched_switch)?;
-        let dir = rtrace::debugfs::Dir::new(c"rtrace_bench", None)?;
+        let dir = rtrace::kernel::debugfs::Dir::new(c"rtrace_bench", None)?;
         // SAFETY: `dir` is a live debugfs directory; the file goes with it.
         kernel::error::from_err_ptr(unsafe { rtrace_bench_create_run(dir.as_ptr()) })?;
         Ok(Self {

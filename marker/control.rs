@@ -10,12 +10,12 @@ use core::sync::atomic::Ordering;
 
 use kernel::prelude::*;
 
+use crate::filter::{glob_match, Filter};
 use crate::registry::{copy, label, read, sink_name, text, Entry, Registry, PENDING_MAX};
-use crate::rtrace::filter::{glob_match, Filter};
-use crate::rtrace::kvec;
-use crate::rtrace::record::{Field, FieldType, FIELDS_MAX};
-use crate::rtrace::set_event::{is_glob, Word};
-use crate::rtrace::text::Escaped;
+use crate::rtrace::kernel::kvec;
+use crate::rtrace::marker::record::{Field, FieldType, FIELDS_MAX};
+use crate::rtrace::marker::text::Escaped;
+use crate::set_event::{is_glob, Word};
 
 /// Most connections one write may make. Removals are not counted: they are bounded by the
 /// connections that exist, and `!*:*:*` must remove them all.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `/sys/kernel/debug/rtrace/markers/<subsystem>/<event>/format`: a marker's self-description,
-//! modelled on ftrace's `format` files, in the layout of rust/record.rs (`write_format`; the
+//! modelled on ftrace's `format` files, in the layout of rust/marker/record.rs (`write_format`; the
 //! field lines start with a tab and separate their items with tabs):
 //!
 //! ```text
@@ -18,12 +18,12 @@ use core::fmt::Write;
 use kernel::bindings;
 use kernel::prelude::*;
 
+use crate::filter::TEXT_MAX;
 use crate::registry::{self, Entry};
-use crate::rtrace::debugfs::{command_write, Dir, SeqFile};
-use crate::rtrace::filter::TEXT_MAX;
-use crate::rtrace::record::{write_format, Field, FieldType, FIELDS_MAX, NAME_MAX};
-use crate::rtrace::set_event::{self, Word};
-use crate::rtrace::text::Escaped;
+use crate::rtrace::kernel::debugfs::{command_write, Dir, SeqFile};
+use crate::rtrace::marker::record::{write_format, Field, FieldType, FIELDS_MAX, NAME_MAX};
+use crate::rtrace::marker::text::Escaped;
+use crate::set_event::{self, Word};
 
 // The dentry pointers are opaque here, never dereferenced.
 #[allow(improper_ctypes)]
@@ -169,7 +169,7 @@ fn apply_words<'a>(
     // The sinks disconnected (or connected, then disconnected again by a failed write's undo)
     // receive none of the markers' records once this returns.
     if !matches!(result, Ok(false)) {
-        crate::rtrace::rcu::synchronize();
+        crate::rtrace::kernel::rcu::synchronize();
     }
     result.map(|_| ())
 }
@@ -301,7 +301,7 @@ extern "C" fn rtrace_marker_filter_write(
         let old = registry::lock().set_filter(entry, text)?;
         if old.is_some() {
             // Sites in flight may still evaluate the old filter.
-            crate::rtrace::rcu::synchronize();
+            crate::rtrace::kernel::rcu::synchronize();
         }
         drop(old);
         Ok(())

@@ -8,12 +8,12 @@ use core::ffi::{c_char, c_int, CStr};
 use kernel::bindings;
 use kernel::prelude::*;
 
+use crate::filter::Filter;
 use crate::registry;
 use crate::rtrace::abi::{FieldRef, RawMarker, RawSink, RawValue, MARKER_ABI};
-use crate::rtrace::filter::Filter;
-use crate::rtrace::module::name as module_name;
-use crate::rtrace::record::{self, Field, FieldType, Value, FIELDS_MAX};
-use crate::rtrace::text;
+use crate::rtrace::kernel::module::name as module_name;
+use crate::rtrace::marker::record::{self, Field, FieldType, Value, FIELDS_MAX};
+use crate::rtrace::marker::text;
 
 fn check_abi(abi: u32, who: *mut bindings::module) -> Result {
     if abi != MARKER_ABI {
@@ -95,7 +95,7 @@ unsafe extern "C" fn rtrace_sink_register(
         if result.is_err() {
             // A failure may come after some markers listed the sink: none calls it once this
             // returns.
-            crate::rtrace::rcu::synchronize();
+            crate::rtrace::kernel::rcu::synchronize();
         }
         result
     }))
@@ -115,7 +115,7 @@ unsafe extern "C" fn rtrace_sink_unregister(abi: u32, sink: *const RawSink) {
         pr_warn!("unregister of a sink that is not registered: ignored\n");
     }
     // No site calls the sink once this returns: its module may go.
-    crate::rtrace::rcu::synchronize();
+    crate::rtrace::kernel::rcu::synchronize();
 }
 
 /// The bytes of a connection's three names.
@@ -168,7 +168,7 @@ unsafe extern "C" fn rtrace_marker_disconnect(
         let [k, s, e] = unsafe { names(sink, subsystem, event) };
         let result = registry::lock().disconnect(k, s, e);
         // The sink receives none of the marker's records once this returns.
-        crate::rtrace::rcu::synchronize();
+        crate::rtrace::kernel::rcu::synchronize();
         result
     }))
 }

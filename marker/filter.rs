@@ -29,23 +29,25 @@
 
 use core::fmt;
 
-use super::record::{self, Field, FieldType, Value};
+#[cfg(test)]
+use crate::rtrace::marker::record;
+use crate::rtrace::marker::record::{Field, FieldType, Value};
 
 /// Longest filter text, in bytes.
-pub const TEXT_MAX: usize = 256;
+pub(crate) const TEXT_MAX: usize = 256;
 
 /// Most predicates (`FIELD OP CONST`) in one filter.
-pub const PREDICATES_MAX: usize = 32;
+pub(crate) const PREDICATES_MAX: usize = 32;
 
 /// Most bytes of all string constants of one filter together.
-pub const POOL_MAX: usize = 256;
+pub(crate) const POOL_MAX: usize = 256;
 
 /// Most operations of a program: each comes from at least one byte of the text.
 const OPS_MAX: usize = TEXT_MAX;
 
 /// Why a filter text is refused; [`FilterError::message`] says it in one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilterError {
+pub(crate) enum FilterError {
     /// Nothing but whitespace.
     Empty,
     /// More than [`TEXT_MAX`] bytes.
@@ -72,7 +74,7 @@ pub enum FilterError {
 
 impl FilterError {
     /// A one-line description of the error, for the kernel log or a tool.
-    pub fn message(&self) -> &'static str {
+    pub(crate) fn message(&self) -> &'static str {
         match self {
             Self::Empty => "empty filter",
             Self::TooLong => "filter too long (more than 256 bytes)",
@@ -98,7 +100,7 @@ impl fmt::Display for FilterError {
 /// Whether `text` matches the glob `pattern`, byte by byte: `*` matches any run of bytes (none
 /// too), `?` any one byte, every other byte itself. Without recursion, in `O(pattern * text)`
 /// time at worst.
-pub fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+pub(crate) fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0usize, 0usize);
     // After a `*`: where the pattern resumes, and the text position it was last tried at.
     let mut star: Option<(usize, usize)> = None;
@@ -215,7 +217,7 @@ enum Pending {
 /// A plain value (about 2 KiB) that borrows nothing: it can be copied into a kernel allocation
 /// and evaluated concurrently by any number of readers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Filter {
+pub(crate) struct Filter {
     preds: [Pred; PREDICATES_MAX],
     n_preds: usize,
     ops: [Op; OPS_MAX],
@@ -376,7 +378,7 @@ impl Filter {
     /// language). Whitespace separates tokens and is otherwise ignored. The filter keeps no
     /// reference to `fields` or `text`; it is to be evaluated on values or records of these same
     /// fields.
-    pub fn compile(fields: &[Field<'_>], text: &[u8]) -> Result<Self, FilterError> {
+    pub(crate) fn compile(fields: &[Field<'_>], text: &[u8]) -> Result<Self, FilterError> {
         if text.len() > TEXT_MAX {
             return Err(FilterError::TooLong);
         }
@@ -607,8 +609,9 @@ impl Filter {
         })
     }
 
-    /// How many predicates the filter has.
-    pub fn predicates(&self) -> usize {
+    /// How many predicates the filter has (for tests: the kernel has no use for it).
+    #[cfg(test)]
+    pub(crate) fn predicates(&self) -> usize {
         self.n_preds
     }
 
@@ -618,7 +621,7 @@ impl Filter {
     /// The values are seen as the record would hold them: strings truncated to their field's
     /// size, `Chars` up to the first NUL. False if there is not one value per field or if a
     /// filtered field's value is one [`record::encode`] refuses (such an event is not recorded).
-    pub fn matches(&self, values: &[Value<'_>]) -> bool {
+    pub(crate) fn matches(&self, values: &[Value<'_>]) -> bool {
         if values.len() != self.n_fields {
             return false;
         }
@@ -627,8 +630,10 @@ impl Filter {
 
     /// Whether the encoded `record` of a marker whose fields are `fields` (those given to
     /// [`Filter::compile`]) passes the filter. False for a malformed record (see
-    /// [`record::decode`]) and for other fields.
-    pub fn matches_record(&self, fields: &[Field<'_>], record: &[u8]) -> bool {
+    /// [`record::decode`]) and for other fields. The tests' oracle for [`Filter::matches`]: the
+    /// kernel evaluates filters on values, before the record exists.
+    #[cfg(test)]
+    pub(crate) fn matches_record(&self, fields: &[Field<'_>], record: &[u8]) -> bool {
         if fields.len() != self.n_fields {
             return false;
         }

@@ -2,7 +2,7 @@
 
 //! rtrace marker core: the registry of markers, the API exported to userspace.
 //!
-//! Probe modules register the markers they declare (`marker!`, rust/marker.rs); the core checks
+//! Probe modules register the markers they declare (`marker!`, rust/marker/marker.rs); the core checks
 //! each declaration, gives it an id, and describes it in
 //! `/sys/kernel/debug/rtrace/markers/<subsystem>/<event>/format`. See Documentation/markers.rst.
 //!
@@ -21,10 +21,12 @@ mod rtrace;
 mod control;
 mod debugfs;
 mod exports;
+mod filter;
 mod registry;
+mod set_event;
 
 use rtrace::abi::{rtrace_debugfs_root, TRACEPOINT_ABI};
-use rtrace::debugfs::Dir;
+use rtrace::kernel::debugfs::Dir;
 
 module! {
     type: MarkerCore,
@@ -37,11 +39,11 @@ module! {
 /// Removes the markers of modules that go without removing them.
 struct Cleanup;
 
-impl rtrace::module::Going for Cleanup {
+impl rtrace::kernel::module::Going for Cleanup {
     fn going(module: *mut bindings::module) {
         if registry::lock().module_going_sinks(module) {
             // The going sink's code is freed when this returns.
-            rtrace::rcu::synchronize();
+            rtrace::kernel::rcu::synchronize();
         }
         // One marker at a time: its files go after the registry's mutex is released.
         let _changing = registry::changing();
@@ -55,7 +57,8 @@ impl rtrace::module::Going for Cleanup {
     }
 }
 
-static NOTIFIER: rtrace::module::GoingNotifier = rtrace::module::GoingNotifier::new::<Cleanup>(0);
+static NOTIFIER: rtrace::kernel::module::GoingNotifier =
+    rtrace::kernel::module::GoingNotifier::new::<Cleanup>(0);
 
 struct MarkerCore {
     _markers_dir: Option<Dir>,
@@ -121,6 +124,6 @@ impl Drop for MarkerCore {
         // holds no marker; only the memory of its empty lists remains.
         registry::lock().release();
         // What remains are `call_rcu` callbacks freeing old sink arrays, whose code is ours.
-        rtrace::rcu::barrier();
+        rtrace::kernel::rcu::barrier();
     }
 }

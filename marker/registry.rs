@@ -14,16 +14,16 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::debugfs;
+use crate::filter::Filter;
 use crate::rtrace::abi::{self, RawMarker, RawSink, NULL_SINK};
-use crate::rtrace::debugfs::Dir;
-use crate::rtrace::declaration::valid_name;
-use crate::rtrace::filter::Filter;
-use crate::rtrace::global_lock::{GlobalLock, Guard};
-use crate::rtrace::kvec;
-use crate::rtrace::module::name as module_name;
-use crate::rtrace::rcu_array;
-use crate::rtrace::record::{self, Field, FieldType, RecordError, FIELDS_MAX};
-use crate::rtrace::text::Escaped;
+use crate::rtrace::kernel::debugfs::Dir;
+use crate::rtrace::kernel::global_lock::{GlobalLock, Guard};
+use crate::rtrace::kernel::kvec;
+use crate::rtrace::kernel::module::name as module_name;
+use crate::rtrace::kernel::rcu_array;
+use crate::rtrace::marker::record::{self, Field, FieldType, RecordError, FIELDS_MAX};
+use crate::rtrace::marker::text::Escaped;
+use crate::rtrace::tracepoint::declaration::valid_name;
 
 /// A registered marker.
 pub(crate) struct Entry {
@@ -544,7 +544,7 @@ impl Registry {
         // SAFETY: the core, under its mutex, unpublishes the filter it published.
         let filter = unsafe { entry.raw.filter() }.swap(core::ptr::null_mut(), Ordering::Relaxed);
         if !filter.is_null() {
-            crate::rtrace::rcu::synchronize();
+            crate::rtrace::kernel::rcu::synchronize();
             // SAFETY: published by `set_filter` from a `KBox<Filter>`, unpublished above, and no
             // site reads it after the grace period.
             drop(unsafe { KBox::from_raw(filter.cast::<Filter>()) });

@@ -3,23 +3,23 @@
 //! The words of the marker core's connection files: `[!]sink:subsystem:event` in `set_event`,
 //! `[!]sink` in a marker's `enable`. Each part is a name or a glob (`*`, `?`) over names.
 
-use super::record::NAME_MAX;
+use crate::rtrace::marker::record::NAME_MAX;
 
 /// One parsed word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Word<'a> {
+pub(crate) struct Word<'a> {
     /// `!`: disconnect what matches.
-    pub remove: bool,
+    pub(crate) remove: bool,
     /// The sink's name or glob.
-    pub sink: &'a [u8],
+    pub(crate) sink: &'a [u8],
     /// The subsystem's name or glob.
-    pub subsystem: &'a [u8],
+    pub(crate) subsystem: &'a [u8],
     /// The event's name or glob.
-    pub event: &'a [u8],
+    pub(crate) event: &'a [u8],
 }
 
 /// Whether `part` has glob characters.
-pub fn is_glob(part: &[u8]) -> bool {
+pub(crate) fn is_glob(part: &[u8]) -> bool {
     part.iter().any(|&c| c == b'*' || c == b'?')
 }
 
@@ -33,7 +33,7 @@ fn valid_part(part: &[u8]) -> bool {
 }
 
 /// Parses `[!]sink:subsystem:event`; the error says what is wrong.
-pub fn parse(word: &[u8]) -> Result<Word<'_>, &'static str> {
+pub(crate) fn parse(word: &[u8]) -> Result<Word<'_>, &'static str> {
     let (remove, rest) = match word.split_first() {
         Some((b'!', rest)) => (true, rest),
         _ => (false, word),
@@ -56,7 +56,7 @@ pub fn parse(word: &[u8]) -> Result<Word<'_>, &'static str> {
 }
 
 /// Parses `[!]sink` for the marker `subsystem:event`.
-pub fn parse_sink<'a>(
+pub(crate) fn parse_sink<'a>(
     word: &'a [u8],
     subsystem: &'a [u8],
     event: &'a [u8],

@@ -21,7 +21,7 @@ mod irq;
 mod sched;
 
 use irq::*;
-use rtrace::kernel_tracepoint::{self, Connection};
+use rtrace::kernel::kernel_tracepoint::{self, Connection};
 use rtrace::marker::Markers;
 use sched::*;
 

@@ -12,8 +12,8 @@ mod rtrace;
 #[path = "../samples/sched_trace.rs"]
 mod sched_trace;
 
+use rtrace::kernel::task;
 use rtrace::marker::Markers;
-use rtrace::task;
 use sched_trace::*;
 
 module! {

@@ -14,9 +14,9 @@ use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 
 use kernel::bindings;
 
-use super::rcu::ReadGuard;
-use super::record::Value;
-use super::static_key::StaticKey;
+use super::kernel::rcu::ReadGuard;
+use super::kernel::static_key::StaticKey;
+use super::marker::record::Value;
 
 /// Version of the structures and functions below. Bump it on any change of them.
 pub const TRACEPOINT_ABI: u32 = 2;
@@ -431,7 +431,7 @@ pub const fn nul_terminated(s: &'static str) -> &'static CStr {
 }
 
 /// One field of a marker: its name and its type as `FieldType::to_raw` gives it
-/// (rust/record.rs).
+/// (rust/marker/record.rs).
 ///
 /// # Invariants
 ///
@@ -450,7 +450,7 @@ unsafe impl Sync for RawField {}
 
 impl RawField {
     /// A field named `name` of type `ty`.
-    pub const fn new(name: &'static CStr, ty: super::record::FieldType) -> Self {
+    pub const fn new(name: &'static CStr, ty: super::marker::record::FieldType) -> Self {
         let (kind, size) = ty.to_raw();
         Self::from_raw_parts(name, kind, size)
     }
@@ -588,7 +588,7 @@ impl RawMarker {
     ///
     /// Only the marker core stores into it, under its registry mutex: null or an array of
     /// [`SinkEntry`] ended by a null sink, published with a release store and freed a grace
-    /// period after it is replaced (rust/rcu_array.rs), of sinks registered until a grace period
+    /// period after it is replaced (rust/kernel/rcu_array.rs), of sinks registered until a grace period
     /// after they are removed.
     pub unsafe fn sinks(&self) -> &AtomicPtr<SinkEntry> {
         &self.sinks
@@ -766,7 +766,7 @@ pub type ReserveFn =
 pub type CommitFn = unsafe extern "C" fn(data: *const c_void, handle: usize);
 
 /// A sink, in static storage of the module that registers it (built by `raw_sink` in
-/// rust/sink.rs).
+/// rust/sink/sink.rs).
 ///
 /// Sinks are called from any context a marker is emitted in, with preemption disabled:
 /// `reserve` returns `len` writable bytes for a record of marker `id` (or a null record to drop

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Generates the random marker declarations of the encoder's property test (rust/encoder.rs):
+//! Generates the random marker declarations of the encoder's property test (rust/marker/encoder.rs):
 //! field lists drawn from a seeded generator (`RTRACE_ENCODER_SEED` overrides the seed), each
 //! expanded by the same macros as `marker!` when the tests build.
 

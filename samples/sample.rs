@@ -19,7 +19,7 @@ mod rtrace;
 
 mod sched_trace;
 
-use rtrace::kthread::{Current, Thread, ThreadMain};
+use rtrace::kernel::kthread::{Current, Thread, ThreadMain};
 use rtrace::tracepoint::Definitions;
 use sched_trace::*;
 

@@ -22,7 +22,7 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::registry::{self, module_name};
-use crate::rtrace::debugfs::{Dir, SeqFile};
+use crate::rtrace::kernel::debugfs::{Dir, SeqFile};
 
 // The dentry pointers are opaque here, never dereferenced.
 #[allow(improper_ctypes)]

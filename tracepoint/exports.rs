@@ -120,7 +120,7 @@ unsafe extern "C" fn rtrace_probe_unregister(
 #[no_mangle]
 extern "C" fn rtrace_probe_synchronize(abi: u32) {
     let _ = check_abi(abi, core::ptr::null_mut());
-    crate::rtrace::rcu::synchronize();
+    crate::rtrace::kernel::rcu::synchronize();
 }
 
 /// The debugfs directory `/sys/kernel/debug/rtrace/`, shared with the other rtrace cores (which

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A tracepoint's probe array and static call: the copy of its registrations that sites walk,
-//! published through rust/rcu_array.rs (the RCU discipline), the function its static call calls,
+//! published through rust/kernel/rcu_array.rs (the RCU discipline), the function its static call calls,
 //! and the in-place fallback of a removal when memory is short. All updates run under the registry
 //! mutex (tracepoint/registry.rs), so there is one writer at a time.
 //!
-//! A site (rust/tracepoint.rs) reads the array, takes the first probe's data from it, and calls
+//! A site (rust/tracepoint/tracepoint.rs) reads the array, takes the first probe's data from it, and calls
 //! the tracepoint's static call with that data: the static call goes to the only probe when there
 //! is one, to the iterator (which walks the array again and ignores the data) when there are more.
 //! The order of the updates and the grace periods between them are those of
@@ -20,7 +20,7 @@ use kernel::prelude::*;
 
 use crate::registry::Registration;
 use crate::rtrace::abi::{ProbeEntry, RawTracepoint};
-use crate::rtrace::rcu_array;
+use crate::rtrace::kernel::rcu_array;
 
 // Exported by kernel/rcu/tree.c (GPL); absent from the 6.12 bindings.
 extern "C" {

@@ -3,7 +3,7 @@
 //! The registry of tracepoints and probes, by name, whether the tracepoint is defined yet or not.
 //!
 //! An [`Entry`] exists for each name that is defined by a module or has probes registered. Its
-//! probes are kept in call order (rust/probe_array.rs); while the tracepoint is defined, the
+//! probes are kept in call order (rust/tracepoint/probe_array.rs); while the tracepoint is defined, the
 //! entry's probes are also published as the tracepoint's RCU-protected array (probes.rs) and its
 //! static key is on. A probe registered before the tracepoint's module loads waits here,
 //! *pending*, and is connected by `define`; `undefine` makes it pending again.
@@ -18,10 +18,10 @@ use kernel::prelude::*;
 
 use crate::probes::{self, Transitions};
 use crate::rtrace::abi::{RawTracepoint, ARGS_MAX, NAME_MAX, SIGNATURE_MAX};
-use crate::rtrace::declaration::{self, normalize_signature, valid_name};
-use crate::rtrace::global_lock::{GlobalLock, Guard};
-use crate::rtrace::kvec;
-use crate::rtrace::probe_array::{self, AddError, Probe};
+use crate::rtrace::kernel::global_lock::{GlobalLock, Guard};
+use crate::rtrace::kernel::kvec;
+use crate::rtrace::tracepoint::declaration::{self, normalize_signature, valid_name};
+use crate::rtrace::tracepoint::probe_array::{self, AddError, Probe};
 
 /// A registered probe.
 pub(crate) struct Registration {
@@ -44,7 +44,7 @@ impl Probe for Registration {
 /// Everything known under one tracepoint name.
 pub(crate) struct Entry {
     pub(crate) name: KVec<u8>,
-    /// Normalized (rust/declaration.rs); fixed by whoever created the entry, and shown.
+    /// Normalized (rust/tracepoint/declaration.rs); fixed by whoever created the entry, and shown.
     pub(crate) signature: KVec<u8>,
     /// The identity of the argument types (`type/size/align, ...`): what is compared.
     pub(crate) types: KVec<u8>,
@@ -96,7 +96,7 @@ pub(crate) fn lock() -> Guard<'static, Registry> {
     REGISTRY.lock()
 }
 
-pub(crate) use crate::rtrace::module::name as module_name;
+pub(crate) use crate::rtrace::kernel::module::name as module_name;
 
 fn copy(bytes: &[u8]) -> Result<KVec<u8>> {
     let mut v = KVec::with_capacity(bytes.len(), GFP_KERNEL)?;
@@ -295,7 +295,7 @@ impl Registry {
         probes::clear(tp);
         e.defined = None;
         self.prune(i);
-        crate::rtrace::rcu::synchronize();
+        crate::rtrace::kernel::rcu::synchronize();
         Ok(())
     }
 

@@ -35,28 +35,29 @@ module! {
 /// Cleans up after modules that go without undoing what they did.
 struct Cleanup;
 
-impl rtrace::module::Going for Cleanup {
+impl rtrace::kernel::module::Going for Cleanup {
     fn going(module: *mut bindings::module) {
         if registry::lock().module_going(module) {
             // The going module's code and data are freed when this returns.
-            rtrace::rcu::synchronize();
+            rtrace::kernel::rcu::synchronize();
         }
     }
 }
 
-static NOTIFIER: rtrace::module::GoingNotifier = rtrace::module::GoingNotifier::new::<Cleanup>(0);
+static NOTIFIER: rtrace::kernel::module::GoingNotifier =
+    rtrace::kernel::module::GoingNotifier::new::<Cleanup>(0);
 
 /// `/sys/kernel/debug/rtrace/` while the core is loaded (see `rtrace_debugfs_root`).
 static DEBUGFS_ROOT: AtomicPtr<bindings::dentry> = AtomicPtr::new(core::ptr::null_mut());
 
 struct TracepointCore {
-    _dir: Option<rtrace::debugfs::Dir>,
+    _dir: Option<rtrace::kernel::debugfs::Dir>,
 }
 
 impl kernel::Module for TracepointCore {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // Tracing works without debugfs (booted with debugfs=off, say); only the listing is lost.
-        let dir = match rtrace::debugfs::Dir::new(c"rtrace", None) {
+        let dir = match rtrace::kernel::debugfs::Dir::new(c"rtrace", None) {
             Ok(dir) => {
                 debugfs::create(&dir)?;
                 DEBUGFS_ROOT.store(dir.as_ptr(), Ordering::Release);
@@ -85,6 +86,6 @@ impl Drop for TracepointCore {
         // no entry left, only the memory of its (empty) list.
         drop(core::mem::take(&mut registry::lock().entries));
         // What remains are `call_rcu` callbacks freeing old arrays, whose code is ours.
-        rtrace::rcu::barrier();
+        rtrace::kernel::rcu::barrier();
     }
 }

@@ -3,12 +3,12 @@
 //! `make bench` on the host: the ring tracer's write path on the real CPU.
 //!
 //! Inside QEMU only ratios mean something (TCG emulates the CPU); the real CPU is reachable from
-//! the host alone. The host crate compiles the same rust/record.rs and rust/ring_buffer.rs as the
+//! the host alone. The host crate compiles the same rust/marker/record.rs and sinks/ring/ring_buffer.rs as the
 //! kernel modules, so this binary times, per event, what an enabled marker with the ring tracer
 //! connected runs of that shared code: `record::encoded_len`, `CpuRing::reserve`, the record
 //! header (`ring_record::Header`), `record::encode_sized` and `CpuRing::commit`.
 //!
-//! The glue around them is a transcription of rust/marker.rs's `emit` and of
+//! The glue around them is a transcription of rust/marker/marker.rs's `emit` and of
 //! sinks/ring/tracer.rs's `reserve` and `commit` (`emit` below), kept in this one file so that it
 //! can follow the kernel's changes. Its kernel-only parts are left out or replaced: no RCU guard,
 //! filter check or walk of the sink array with indirect calls, no cmdline cache, a fixed pid for
@@ -32,7 +32,7 @@ use std::process::ExitCode;
 
 use std::time::Instant;
 
-use rtrace::record::{self, Field, FieldType, Value};
+use rtrace::marker::record::{self, Field, FieldType, Value};
 use rtrace::ring_buffer::{Counters, CpuRing, SubBuf, WriterContext};
 use rtrace::ring_record::{Context, Records, HEADER_LEN};
 
@@ -213,7 +213,7 @@ const SWITCH_MARKER: Marker = Marker {
     fields: &SCHED_SWITCH,
 };
 
-/// One record of `marker` with `values`, written into `ring` as rust/marker.rs's `emit` and
+/// One record of `marker` with `values`, written into `ring` as rust/marker/marker.rs's `emit` and
 /// sinks/ring/tracer.rs's `reserve` and `commit` write it for a marker whose only sink is the
 /// ring tracer.
 #[inline(never)]
@@ -340,7 +340,7 @@ fn measure(buffer: &mut Buffer, marker: &Marker, overwrite: bool) -> Figures {
 }
 
 /// Checks the first record of a non-wrapping ring of `marker`: its header, and its first field
-/// decoded by rust/record.rs (what the kernel's readers would show). Returns the record's length
+/// decoded by rust/marker/record.rs (what the kernel's readers would show). Returns the record's length
 /// in the ring (header, payload and padding).
 fn check_first(buffer: &mut Buffer, marker: &Marker) -> Result<usize, String> {
     let ring = buffer.ring(false);
@@ -376,7 +376,7 @@ fn main() -> ExitCode {
     let mut large = Buffer::new(NON_WRAPPING_BYTES);
     let events = u64::from((WARMUP + BATCHES) * BATCH);
     println!(
-        "host (real CPU): the ring tracer's write path (rust/record.rs, rust/ring_buffer.rs), ns per event"
+        "host (real CPU): the ring tracer's write path (rust/marker/record.rs, sinks/ring/ring_buffer.rs), ns per event"
     );
     println!(
         "({} batches of {} events after {} warm-up batches; min and median over the batches)",

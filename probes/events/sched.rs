@@ -12,7 +12,7 @@ use core::ffi::{c_uint, c_void};
 
 use kernel::bindings::{self, task_struct};
 
-use crate::rtrace::task::fields;
+use crate::rtrace::kernel::task::fields;
 
 crate::marker! {
     /// A context switch: `prev` leaves the CPU for `next`. `prev_state` is ftrace's: 0 for a

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Host micro-benchmark of record encoding on the real CPU: the encoders `marker!` generates
-//! (rust/encoder.rs) against what marker sites did before them, building a `Value` per field and
+//! (rust/marker/encoder.rs) against what marker sites did before them, building a `Value` per field and
 //! running the reference `record::encoded_len` then `record::encode_sized`. Prints ns per record,
 //! minimum and median over runs, for the bench's ring event (3 x u32 + char[16]), sched_switch's
 //! record and an event with a string.
@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use rtrace::record::{self, Field, FieldType, Value};
+use rtrace::marker::record::{self, Field, FieldType, Value};
 
 const RECORDS: u32 = 2_000_000;
 const RUNS: usize = 11;

@@ -113,7 +113,7 @@ macro_rules! static_branch_unlikely {
 #[macro_export]
 macro_rules! static_branch_unlikely {
     ($static:path, $offset:expr) => {{
-        let key: &$crate::rtrace::static_key::StaticKey =
+        let key: &$crate::rtrace::kernel::static_key::StaticKey =
             // SAFETY: by the macro's contract the field at `$offset` of `$static` is a `StaticKey`.
             unsafe { &*::core::ptr::addr_of!($static).cast::<u8>().add($offset).cast() };
         key.is_enabled()

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Record encoders generated at compile time from a `marker!` declaration (rust/marker.rs).
+//! Record encoders generated at compile time from a `marker!` declaration (rust/marker/marker.rs).
 //!
 //! A marker site writes its record with code the declaration expands to, not with the
-//! interpreter of rust/record.rs ([`record::encode`](super::record::encode)), which stays the
+//! interpreter of rust/marker/record.rs ([`record::encode`](super::record::encode)), which stays the
 //! reference (and what tests compare with): the record layout is the same byte for byte.
 //!
 //! - The fixed part's length is a constant (`FIXED`), and every field of it is stored at a
@@ -16,7 +16,7 @@
 //!
 //! The macros here are the part of `marker!` that the host crate (rust/lib.rs) compiles too, so
 //! that host tests run the same encoders as the kernel. They name what they use as
-//! `$crate::rtrace::encoder::...`, which in a kernel module is the `mod rtrace` of rust/rtrace.rs
+//! `$crate::rtrace::marker::encoder::...`, which in a kernel module is the `mod rtrace` of rust/rtrace.rs
 //! and in the host crate an alias module of rust/lib.rs.
 
 use super::record::RECORD_MAX;
@@ -181,40 +181,40 @@ impl<'a, const F: usize> Writer<'a, F> {
 #[macro_export]
 macro_rules! __marker_field_type {
     (u8) => {
-        $crate::rtrace::record::FieldType::U8
+        $crate::rtrace::marker::record::FieldType::U8
     };
     (u16) => {
-        $crate::rtrace::record::FieldType::U16
+        $crate::rtrace::marker::record::FieldType::U16
     };
     (u32) => {
-        $crate::rtrace::record::FieldType::U32
+        $crate::rtrace::marker::record::FieldType::U32
     };
     (u64) => {
-        $crate::rtrace::record::FieldType::U64
+        $crate::rtrace::marker::record::FieldType::U64
     };
     (i8) => {
-        $crate::rtrace::record::FieldType::I8
+        $crate::rtrace::marker::record::FieldType::I8
     };
     (i16) => {
-        $crate::rtrace::record::FieldType::I16
+        $crate::rtrace::marker::record::FieldType::I16
     };
     (i32) => {
-        $crate::rtrace::record::FieldType::I32
+        $crate::rtrace::marker::record::FieldType::I32
     };
     (i64) => {
-        $crate::rtrace::record::FieldType::I64
+        $crate::rtrace::marker::record::FieldType::I64
     };
     (bool) => {
-        $crate::rtrace::record::FieldType::Bool
+        $crate::rtrace::marker::record::FieldType::Bool
     };
     (char [$n:literal]) => {
-        $crate::rtrace::record::FieldType::Chars($n)
+        $crate::rtrace::marker::record::FieldType::Chars($n)
     };
     (str [$n:literal]) => {
-        $crate::rtrace::record::FieldType::Str($n)
+        $crate::rtrace::marker::record::FieldType::Str($n)
     };
     (bytes [$n:literal]) => {
-        $crate::rtrace::record::FieldType::Bytes($n)
+        $crate::rtrace::marker::record::FieldType::Bytes($n)
     };
 }
 
@@ -250,7 +250,7 @@ macro_rules! __marker_arg_type {
         bool
     };
     (char [$n:literal]) => {
-        impl $crate::rtrace::encoder::Chars<$n>
+        impl $crate::rtrace::marker::encoder::Chars<$n>
     };
     (str [$n:literal]) => {
         &[u8]
@@ -265,40 +265,42 @@ macro_rules! __marker_arg_type {
 #[macro_export]
 macro_rules! __marker_value {
     ($v:ident, u8) => {
-        $crate::rtrace::record::Value::U(u64::from($v))
+        $crate::rtrace::marker::record::Value::U(u64::from($v))
     };
     ($v:ident, u16) => {
-        $crate::rtrace::record::Value::U(u64::from($v))
+        $crate::rtrace::marker::record::Value::U(u64::from($v))
     };
     ($v:ident, u32) => {
-        $crate::rtrace::record::Value::U(u64::from($v))
+        $crate::rtrace::marker::record::Value::U(u64::from($v))
     };
     ($v:ident, u64) => {
-        $crate::rtrace::record::Value::U($v)
+        $crate::rtrace::marker::record::Value::U($v)
     };
     ($v:ident, i8) => {
-        $crate::rtrace::record::Value::I(i64::from($v))
+        $crate::rtrace::marker::record::Value::I(i64::from($v))
     };
     ($v:ident, i16) => {
-        $crate::rtrace::record::Value::I(i64::from($v))
+        $crate::rtrace::marker::record::Value::I(i64::from($v))
     };
     ($v:ident, i32) => {
-        $crate::rtrace::record::Value::I(i64::from($v))
+        $crate::rtrace::marker::record::Value::I(i64::from($v))
     };
     ($v:ident, i64) => {
-        $crate::rtrace::record::Value::I($v)
+        $crate::rtrace::marker::record::Value::I($v)
     };
     ($v:ident, bool) => {
-        $crate::rtrace::record::Value::Bool($v)
+        $crate::rtrace::marker::record::Value::Bool($v)
     };
     ($v:ident, char [$n:literal]) => {
-        $crate::rtrace::record::Value::Chars($crate::rtrace::encoder::Chars::<$n>::as_bytes(&$v))
+        $crate::rtrace::marker::record::Value::Chars(
+            $crate::rtrace::marker::encoder::Chars::<$n>::as_bytes(&$v),
+        )
     };
     ($v:ident, str [$n:literal]) => {
-        $crate::rtrace::record::Value::Str($v)
+        $crate::rtrace::marker::record::Value::Str($v)
     };
     ($v:ident, bytes [$n:literal]) => {
-        $crate::rtrace::record::Value::Bytes($v)
+        $crate::rtrace::marker::record::Value::Bytes($v)
     };
 }
 
@@ -308,10 +310,10 @@ macro_rules! __marker_value {
 #[macro_export]
 macro_rules! __marker_dynamic_len {
     ($v:ident, str [$n:literal]) => {
-        $crate::rtrace::encoder::kept($v, $n)
+        $crate::rtrace::marker::encoder::kept($v, $n)
     };
     ($v:ident, bytes [$n:literal]) => {
-        $crate::rtrace::encoder::kept($v, $n)
+        $crate::rtrace::marker::encoder::kept($v, $n)
     };
     ($v:ident, $kind:ident $([$n:literal])?) => {
         0usize
@@ -354,7 +356,7 @@ macro_rules! __marker_fixed_len {
 #[macro_export]
 macro_rules! __marker_len {
     ($($field:ident : $kind:ident $([$n:literal])?),* $(,)?) => {
-        $crate::rtrace::encoder::record_len(
+        $crate::rtrace::marker::encoder::record_len(
             $crate::__marker_fixed_len!($($field: $kind $([$n])?),*),
             0usize $(+ $crate::__marker_dynamic_len!($field, $kind $([$n])?))*,
         )
@@ -368,7 +370,7 @@ macro_rules! __marker_len {
 macro_rules! __marker_encode {
     ($out:expr; $($field:ident : $kind:ident $([$n:literal])?),* $(,)?) => {{
         const FIXED: usize = $crate::__marker_fixed_len!($($field: $kind $([$n])?),*);
-        if let Some(mut w) = $crate::rtrace::encoder::Writer::<FIXED>::new($out) {
+        if let Some(mut w) = $crate::rtrace::marker::encoder::Writer::<FIXED>::new($out) {
             $($crate::__marker_store!(w, $field, $kind $([$n])?);)*
             // Used even without fields.
             let _ = &mut w;
@@ -378,7 +380,7 @@ macro_rules! __marker_encode {
 
 #[cfg(test)]
 mod tests {
-    use crate::record::{self, Field, FieldType, Value};
+    use crate::rtrace::marker::record::{self, Field, FieldType, Value};
     use fastrand::Rng;
 
     /// Random data for one field, from which each form of argument is made.

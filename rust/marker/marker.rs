@@ -24,10 +24,10 @@
 //!
 //! Field types: `u8`, `u16`, `u32`, `u64`, `i8`, `i16`, `i32`, `i64`, `bool`, `char[N]` (a
 //! fixed, NUL-padded array such as a task's comm), `str[N]` (a string of at most N bytes) and
-//! `bytes[N]` (at most N bytes); the record layout is rust/record.rs's. `emit_*` takes integers
+//! `bytes[N]` (at most N bytes); the record layout is rust/marker/record.rs's. `emit_*` takes integers
 //! and `bool`s as such, a `char[N]` as `&[u8; M]` (any `M`) or `&[u8]`, a `str[N]` or `bytes[N]`
 //! as `&[u8]`; it writes the record with an encoder generated from the declaration
-//! (rust/encoder.rs), after the marker's filter, if one is set, passed the values (the marker
+//! (rust/marker/encoder.rs), after the marker's filter, if one is set, passed the values (the marker
 //! core evaluates it).
 //!
 //! The functions that call the marker core are `#[inline]`, so that only modules that use them
@@ -37,7 +37,11 @@ use kernel::error::{to_result, Result};
 use kernel::ThisModule;
 
 use super::abi::{self, RawMarker, RawReservation, RawSink, MARKER_ABI};
-use super::rcu::ReadGuard;
+use super::kernel::rcu::ReadGuard;
+
+pub mod encoder;
+pub mod record;
+pub mod text;
 
 /// Declares markers; see the [module documentation](self).
 #[macro_export]
@@ -93,12 +97,12 @@ macro_rules! marker {
 
             /// Checks the filter (only if one is set), measures the record (a constant without
             /// `str` and `bytes` fields) and writes it with the encoder generated from the
-            /// declaration (rust/encoder.rs).
+            /// declaration (rust/marker/encoder.rs).
             #[cold]
             #[inline(never)]
             #[allow(dead_code, clippy::too_many_arguments)]
             fn [<__do_emit_ $subsystem _ $event>]($($field: $crate::__marker_arg_type!($kind $([$n])?)),*) {
-                let rcu = $crate::rtrace::rcu::ReadGuard::new();
+                let rcu = $crate::rtrace::kernel::rcu::ReadGuard::new();
                 let marker = &[<__marker_ $subsystem _ $event>];
                 if marker.has_filter(&rcu) && !marker.passes(&rcu, &[$(
                     $crate::rtrace::abi::RawValue::new($crate::__marker_value!($field, $kind $([$n])?))

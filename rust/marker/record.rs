@@ -16,7 +16,7 @@
 
 use core::fmt;
 
-use super::declaration::valid_name;
+use crate::rtrace::tracepoint::declaration::valid_name;
 
 /// Most fields of one marker.
 pub const FIELDS_MAX: usize = 32;

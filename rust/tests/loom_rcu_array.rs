@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! loom model tests of the RCU array protocol (rust/rcu_array.rs): every interleaving of an
+//! loom model tests of the RCU array protocol (rust/kernel/rcu_array.rs): every interleaving of an
 //! updater publishing and retiring arrays with sites reading them, on the C11 memory model.
 //!
 //! The model of RCU: a site's read-side section holds a read lock, and a grace period takes the
@@ -21,7 +21,7 @@ use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicPtr, Ordering};
 use loom::sync::{Arc, RwLock};
 use loom::thread;
-use rtrace::rcu_array::{publish_in, Arrays, NoMemory};
+use rtrace::kernel::rcu_array::{publish_in, Arrays, NoMemory};
 
 /// What a freed entry holds.
 const FREED: u64 = u64::MAX;

@@ -42,6 +42,9 @@ use kernel::ThisModule;
 
 use super::abi::{self, RawTracepoint, TRACEPOINT_ABI};
 
+pub mod declaration;
+pub mod probe_array;
+
 /// Declares tracepoints; see the [module documentation](self).
 // `crate::THIS_MODULE` is the including module's, on purpose: it owns the registrations.
 #[allow(clippy::crate_in_macro_def)]
@@ -133,7 +136,7 @@ macro_rules! tracepoint {
                 probe: fn(&D, $($ty),*),
                 data: &'static D,
             ) -> ::kernel::error::Result {
-                [<register_trace_prio_ $name>](probe, data, $crate::rtrace::probe_array::DEFAULT_PRIO)
+                [<register_trace_prio_ $name>](probe, data, $crate::rtrace::tracepoint::probe_array::DEFAULT_PRIO)
             }
 
             /// Connects `probe` with `data` to the tracepoint; higher `prio` is called first.
@@ -230,7 +233,7 @@ macro_rules! __tracepoint_site {
             #[inline(always)]
             #[allow(dead_code)]
             fn [<__do_trace_ $name>]($($arg: $ty),*) {
-                let rcu = $crate::rtrace::rcu::ReadGuard::new();
+                let rcu = $crate::rtrace::kernel::rcu::ReadGuard::new();
                 match [<__tracepoint_ $name>].site_probes(&rcu) {
                     $crate::rtrace::abi::SiteProbes::None => {}
                     $crate::rtrace::abi::SiteProbes::One(data) => {
@@ -292,7 +295,7 @@ macro_rules! __tracepoint_site {
             #[inline(never)]
             #[allow(dead_code)]
             fn [<__do_trace_ $name>]($($arg: $ty),*) {
-                let rcu = $crate::rtrace::rcu::ReadGuard::new();
+                let rcu = $crate::rtrace::kernel::rcu::ReadGuard::new();
                 // SAFETY: in the read-side section of `rcu`.
                 unsafe { [<__traceiter_ $name>](::core::ptr::null(), $($arg),*) };
                 drop(rcu);
@@ -393,6 +396,10 @@ pub unsafe fn register(
 /// Unregisters a probe; used by `unregister_trace_*`.
 #[doc(hidden)]
 #[inline]
+#[allow(
+    clippy::not_unsafe_ptr_arg_deref,
+    reason = "the core compares `func` and `data` with its probes', never dereferences them"
+)]
 pub fn unregister(tp: &RawTracepoint, func: *const c_void, data: *const c_void) -> Result {
     // SAFETY: `tp` is a live `RawTracepoint`; the core only compares `func` and `data`.
     to_result(unsafe { abi::rtrace_probe_unregister(TRACEPOINT_ABI, tp, func, data) })

@@ -6,7 +6,7 @@
 //! - `trace`: the buffers' records as text, not consumed, merged by timestamp, from what was
 //!   committed when the file was opened;
 //! - `trace_pipe`: the same text, consuming, blocking while empty (poll()able);
-//! - `per_cpu/cpuN/trace_pipe_raw`: CPU N's records in binary (rust/ring_record.rs), consuming,
+//! - `per_cpu/cpuN/trace_pipe_raw`: CPU N's records in binary (sinks/ring/ring_record.rs), consuming,
 //!   blocking while empty (poll()able), whole records per read, with lost-events notices;
 //! - `buffer_size_kb`, `overwrite`, `reset`, `stats`, `per_cpu/cpuN/stats`.
 
@@ -18,13 +18,13 @@ use kernel::bindings;
 use kernel::prelude::*;
 use kernel::uaccess::UserSlice;
 
-use crate::rtrace::abi::{self, MARKER_ABI};
-use crate::rtrace::debugfs::{self, Dir, SeqFile};
-use crate::rtrace::ring_buffer::{Counters, CpuRing, Found};
-use crate::rtrace::ring_record::{
+use crate::ring_buffer::{Counters, CpuRing, Found};
+use crate::ring_record::{
     self, Decoder, Header, CONTEXT_ID, CONTEXT_RECORD, HEADER_LEN, LOST_RECORD,
 };
-use crate::rtrace::text;
+use crate::rtrace::abi::{self, MARKER_ABI};
+use crate::rtrace::kernel::debugfs::{self, Dir, SeqFile};
+use crate::rtrace::marker::text;
 use crate::tracer::{self, Buffers, SIZE_KB_MAX, SIZE_KB_MIN, SUB_SIZE, WAITING, WAKE_SEQ};
 
 // The dentry and file pointers are opaque here, never dereferenced.

@@ -2,7 +2,7 @@
 
 //! rtrace_ring: the ring-buffer tracer, a sink named `ring`.
 //!
-//! Per-CPU lockless buffers (rust/ring_buffer.rs) that keep every record connected markers
+//! Per-CPU lockless buffers (sinks/ring/ring_buffer.rs) that keep every record connected markers
 //! emit, with exact loss accounting, read as text (`trace`, `trace_pipe`) or binary
 //! (`per_cpu/cpuN/trace_pipe_raw`) under `/sys/kernel/debug/rtrace/sinks/ring/`. See
 //! Documentation/sinks.rst.
@@ -16,10 +16,20 @@ use kernel::prelude::*;
 mod rtrace;
 
 mod files;
+#[allow(
+    unreachable_pub,
+    reason = "pub for the host crate (rust/lib.rs): the benchmark on the host writes this buffer"
+)]
+mod ring_buffer;
+#[allow(
+    unreachable_pub,
+    reason = "pub for the host crate (rust/lib.rs): the rtrace tool decodes this record stream"
+)]
+mod ring_record;
 mod tracer;
 
 use rtrace::abi::{rtrace_sinks_debugfs_dir, RawSink, MARKER_ABI};
-use rtrace::debugfs::Dir;
+use rtrace::kernel::debugfs::Dir;
 use rtrace::sink::{self, Registration};
 
 module! {

@@ -2,7 +2,7 @@
 
 //! One CPU's ring buffer of the tracer: lockless reserve and commit for the writers of that CPU
 //! (a task and the interrupts that nest on it), consumption and reading from any CPU, and exact
-//! loss accounting. Records are rust/ring_record.rs's; the writer adds the context and
+//! loss accounting. Records are sinks/ring/ring_record.rs's; the writer adds the context and
 //! time-extend records the format needs.
 //!
 //! The buffer is `nsub` sub-buffers of `sub_size` bytes, both powers of two, so that every
@@ -108,9 +108,17 @@ mod local {
 }
 
 /// Smallest sub-buffer.
+#[allow(
+    dead_code,
+    reason = "a bound CpuRing::new documents; tracer.rs's one size is inside"
+)]
 pub const SUB_SIZE_MIN: usize = 256;
 
 /// Largest sub-buffer (offsets are kept in 32 bits, record lengths in 16).
+#[allow(
+    dead_code,
+    reason = "a bound CpuRing::new documents; tracer.rs's one size is inside"
+)]
 pub const SUB_SIZE_MAX: usize = 65536;
 
 /// What the writer needs from where it runs: the clock and the current task. The kernel's is
@@ -288,11 +296,6 @@ impl CpuRing {
     /// The largest payload a marker's record may have here.
     pub fn max_payload(&self) -> usize {
         self.max_record() - CONTEXT_RECORD - HEADER_LEN
-    }
-
-    /// Bytes of data, all sub-buffers together.
-    pub fn size(&self) -> usize {
-        self.sub_size() << self.nsub_shift
     }
 
     fn sub(&self, pos: u64) -> u64 {

@@ -31,6 +31,10 @@
 //! [`Decoder`] and yields each marker record and notice with its full [`Header`].
 
 /// Version of this format (the records, and what `trace_pipe_raw` gives).
+#[allow(
+    dead_code,
+    reason = "the version this file describes, named for readers; nothing compares it yet"
+)]
 pub const FORMAT_VERSION: u32 = 2;
 
 /// Bytes of a record header.
@@ -149,6 +153,7 @@ impl Context {
     };
 
     /// The name, up to its first NUL.
+    #[allow(dead_code, reason = "for the tool's decoder")]
     pub fn comm(&self) -> &[u8] {
         let end = self.comm.iter().position(|&b| b == 0).unwrap_or(16);
         &self.comm[..end]
@@ -223,6 +228,7 @@ pub fn lost_notice(payload: &[u8]) -> Option<(u64, u64)> {
 }
 
 /// The count of a lost-events notice's payload; `None` if it is not [`LOST_LEN`] bytes.
+#[allow(dead_code, reason = "for the tool's decoder")]
 pub fn lost_count(payload: &[u8]) -> Option<u64> {
     lost_notice(payload).map(|(count, _)| count)
 }
@@ -269,6 +275,7 @@ impl Default for Decoder {
 
 /// Why a record does not decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code, reason = "the tool's decoder's errors")]
 pub enum StreamError {
     /// The stream ends inside a record (header, payload or padding).
     Truncated,
@@ -356,6 +363,10 @@ impl Decoder {
 /// records are taken in on the way. It stops at the end of the stream, or at the first
 /// truncated or malformed record, which [`Records::error`] then tells.
 #[derive(Debug, Clone)]
+#[allow(
+    dead_code,
+    reason = "the tool's decoder: the kernel writes the stream, never walks it"
+)]
 pub struct Records<'a> {
     rest: &'a [u8],
     consumed: usize,
@@ -363,6 +374,10 @@ pub struct Records<'a> {
     decoder: Decoder,
 }
 
+#[allow(
+    dead_code,
+    reason = "the tool's decoder: the kernel writes the stream, never walks it"
+)]
 impl<'a> Records<'a> {
     /// Iterates over the records of `stream`, the first at its start, with a new [`Decoder`].
     pub fn new(stream: &'a [u8]) -> Self {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The tracer's buffers (one `CpuRing` per CPU, rust/ring_buffer.rs) and the sink that writes
+//! The tracer's buffers (one `CpuRing` per CPU, sinks/ring/ring_buffer.rs) and the sink that writes
 //! into them.
 //!
 //! Writers find the buffers through [`ACTIVE`], inside the marker site's RCU-sched read side.
@@ -15,9 +15,9 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::rtrace::global_lock::{GlobalLock, Guard};
-use crate::rtrace::ring_buffer::{Counters, CpuRing, LossReports, SubBuf, WriterContext};
-use crate::rtrace::ring_record::Context;
+use crate::ring_buffer::{Counters, CpuRing, LossReports, SubBuf, WriterContext};
+use crate::ring_record::Context;
+use crate::rtrace::kernel::global_lock::{GlobalLock, Guard};
 use crate::rtrace::sink::{Reservation, Sink};
 
 /// Bytes of one sub-buffer: a page, as ftrace's.
@@ -167,7 +167,7 @@ impl State {
         self.buffers = new;
         // Every writer that found the old set has committed after a grace period: writers run
         // inside a marker site's RCU-sched read side.
-        crate::rtrace::rcu::synchronize();
+        crate::rtrace::kernel::rcu::synchronize();
         drop(old);
     }
 }
@@ -175,7 +175,7 @@ impl State {
 /// This CPU's number; the caller has preemption disabled.
 #[inline(always)]
 fn this_cpu() -> usize {
-    crate::rtrace::percpu::this_cpu() as usize
+    crate::rtrace::kernel::percpu::this_cpu() as usize
 }
 
 /// The writer's clock and task: `local_clock()` and `current`.
@@ -185,7 +185,7 @@ impl Kernel {
     fn task() -> &'static bindings::task_struct {
         // SAFETY: `current` is the running task, alive while it runs the writer, which uses the
         // reference only meanwhile.
-        unsafe { &*crate::rtrace::percpu::current() }
+        unsafe { &*crate::rtrace::kernel::percpu::current() }
     }
 
     /// `comm`, which `set_task_comm()` may rewrite meanwhile: a volatile copy gets the old name,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The statistics sink's pure parts (sinks/stats/): log2 bucketing of integer field values,
-//! read from records in the layout of rust/record.rs, the text of a bucket, and the parser of
+//! read from records in the layout of rust/marker/record.rs, the text of a bucket, and the parser of
 //! the commands written to its `hist` file.
 //!
 //! Buckets: [`ZERO`] holds the value 0, bucket `k` (1 to 64) holds `[2^(k-1), 2^k)`, and
@@ -10,32 +10,39 @@
 
 use core::fmt;
 
-use super::declaration::valid_name;
-use super::record::{FieldType, NAME_MAX};
+use crate::rtrace::marker::record::{FieldType, NAME_MAX};
+use crate::rtrace::tracepoint::declaration::valid_name;
 
 /// Most histograms set up at once.
-pub const HISTS_MAX: usize = 8;
+#[cfg_attr(
+    test,
+    allow(
+        dead_code,
+        reason = "stats.rs's limit, which the host tests do not build"
+    )
+)]
+pub(crate) const HISTS_MAX: usize = 8;
 
 /// The bucket of the value 0.
-pub const ZERO: usize = 0;
+pub(crate) const ZERO: usize = 0;
 
 /// The bucket of negative values.
-pub const NEGATIVE: usize = 65;
+pub(crate) const NEGATIVE: usize = 65;
 
 /// Buckets of one histogram: [`ZERO`], 1 to 64, [`NEGATIVE`].
-pub const BUCKETS: usize = 66;
+pub(crate) const BUCKETS: usize = 66;
 
 /// Longest write to the `hist` file, in bytes (a trailing newline included).
-pub const COMMAND_MAX: usize = 256;
+pub(crate) const COMMAND_MAX: usize = 256;
 
 /// The bucket of the unsigned value `value`: [`ZERO`] for 0, else `k` with
 /// `2^(k-1) <= value < 2^k`.
-pub const fn bucket(value: u64) -> usize {
+pub(crate) const fn bucket(value: u64) -> usize {
     (u64::BITS - value.leading_zeros()) as usize
 }
 
 /// The bucket of the signed value `value`: [`NEGATIVE`] below 0, else as [`bucket`].
-pub const fn signed_bucket(value: i64) -> usize {
+pub(crate) const fn signed_bucket(value: i64) -> usize {
     if value < 0 {
         NEGATIVE
     } else {
@@ -44,7 +51,7 @@ pub const fn signed_bucket(value: i64) -> usize {
 }
 
 /// Whether a histogram can be made of a field of type `ty`: the integer types and `bool`.
-pub const fn is_integer(ty: FieldType) -> bool {
+pub(crate) const fn is_integer(ty: FieldType) -> bool {
     matches!(
         ty,
         FieldType::U8
@@ -61,7 +68,7 @@ pub const fn is_integer(ty: FieldType) -> bool {
 
 /// The bucket of the integer field of type `ty` at `offset` in `record`; `None` when `ty` is not
 /// an integer type ([`is_integer`]) or the field is not within `record`.
-pub fn field_bucket(record: &[u8], offset: usize, ty: FieldType) -> Option<usize> {
+pub(crate) fn field_bucket(record: &[u8], offset: usize, ty: FieldType) -> Option<usize> {
     if !is_integer(ty) {
         return None;
     }
@@ -80,7 +87,7 @@ pub fn field_bucket(record: &[u8], offset: usize, ty: FieldType) -> Option<usize
 }
 
 /// The values bucket `k` holds, `[lo, hi)`; `None` for [`NEGATIVE`] and beyond.
-pub const fn bounds(k: usize) -> Option<(u128, u128)> {
+pub(crate) const fn bounds(k: usize) -> Option<(u128, u128)> {
     match k {
         ZERO => Some((0, 1)),
         1..=64 => Some((1 << (k - 1), 1 << k)),
@@ -90,7 +97,7 @@ pub const fn bounds(k: usize) -> Option<(u128, u128)> {
 
 /// Writes the line of bucket `k` holding `count` values: `< 0 COUNT` for [`NEGATIVE`],
 /// `[LO, HI) COUNT` for the others.
-pub fn write_bucket(out: &mut impl fmt::Write, k: usize, count: u64) -> fmt::Result {
+pub(crate) fn write_bucket(out: &mut impl fmt::Write, k: usize, count: u64) -> fmt::Result {
     match bounds(k) {
         Some((lo, hi)) => writeln!(out, "[{lo}, {hi}) {count}"),
         None => writeln!(out, "< 0 {count}"),
@@ -98,26 +105,26 @@ pub fn write_bucket(out: &mut impl fmt::Write, k: usize, count: u64) -> fmt::Res
 }
 
 /// The order buckets are shown in: [`NEGATIVE`], then [`ZERO`] to 64.
-pub fn display_order() -> impl Iterator<Item = usize> {
+pub(crate) fn display_order() -> impl Iterator<Item = usize> {
     core::iter::once(NEGATIVE).chain(ZERO..=64)
 }
 
 /// A command written to the `hist` file: `[!]subsystem:event field`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Command<'a> {
+pub(crate) struct Command<'a> {
     /// `!`: remove the histogram instead of setting it up.
-    pub remove: bool,
+    pub(crate) remove: bool,
     /// The marker's subsystem.
-    pub subsystem: &'a str,
+    pub(crate) subsystem: &'a str,
     /// The marker's event.
-    pub event: &'a str,
+    pub(crate) event: &'a str,
     /// The field whose values are counted.
-    pub field: &'a str,
+    pub(crate) field: &'a str,
 }
 
 /// Why a `hist` write is refused before anything is looked up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParseError {
+pub(crate) enum ParseError {
     /// Nothing but white space.
     Empty,
     /// Over [`COMMAND_MAX`] bytes.
@@ -137,7 +144,7 @@ pub enum ParseError {
 
 impl ParseError {
     /// The reason, for the kernel log.
-    pub const fn reason(self) -> &'static str {
+    pub(crate) const fn reason(self) -> &'static str {
         match self {
             Self::Empty => "empty write: expected '[!]subsystem:event field'",
             Self::TooLong => "write too long (at most 256 bytes)",
@@ -152,7 +159,7 @@ impl ParseError {
 
 /// Parses one write to the `hist` file: `[!]subsystem:event field`, with any spaces or tabs
 /// around and between the words and at most one final newline.
-pub fn parse(text: &[u8]) -> Result<Command<'_>, ParseError> {
+pub(crate) fn parse(text: &[u8]) -> Result<Command<'_>, ParseError> {
     if text.len() > COMMAND_MAX {
         return Err(ParseError::TooLong);
     }
@@ -195,7 +202,7 @@ pub fn parse(text: &[u8]) -> Result<Command<'_>, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{encode, offsets, Field, Value};
+    use crate::rtrace::marker::record::{encode, offsets, Field, Value};
     use FieldType as T;
 
     #[test]

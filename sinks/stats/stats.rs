@@ -33,12 +33,14 @@ use kernel::prelude::*;
 #[path = "../../rust/rtrace.rs"]
 mod rtrace;
 
+mod histogram;
+
+use histogram::{Command, BUCKETS, COMMAND_MAX, HISTS_MAX};
 use rtrace::abi::{self, FieldRef, RawSink, MARKER_ABI};
-use rtrace::debugfs::{command_write, Dir, SeqFile};
-use rtrace::global_lock::GlobalLock;
-use rtrace::histogram::{self, Command, BUCKETS, COMMAND_MAX, HISTS_MAX};
-use rtrace::kvec;
-use rtrace::record::FieldType;
+use rtrace::kernel::debugfs::{command_write, Dir, SeqFile};
+use rtrace::kernel::global_lock::GlobalLock;
+use rtrace::kernel::kvec;
+use rtrace::marker::record::FieldType;
 use rtrace::sink::{self, Registration, Reservation, Sink};
 
 module! {
@@ -84,7 +86,7 @@ extern "C" {
 /// disabled, as in the sink's callbacks).
 #[inline(always)]
 fn this_cpu() -> usize {
-    crate::rtrace::percpu::this_cpu() as usize
+    crate::rtrace::kernel::percpu::this_cpu() as usize
 }
 
 /// `n` counters at zero.
@@ -273,7 +275,7 @@ static SNAPSHOT: AtomicPtr<Snapshot> = AtomicPtr::new(core::ptr::null_mut());
 static TABLES: AtomicPtr<Tables> = AtomicPtr::new(core::ptr::null_mut());
 
 /// The sink. Its callbacks run where markers are emitted, with preemption disabled, inside the
-/// site's RCU-sched read side (rust/marker.rs: `emit`).
+/// site's RCU-sched read side (rust/marker/marker.rs: `emit`).
 struct StatsSink;
 
 static SINK: StatsSink = StatsSink;
@@ -388,7 +390,7 @@ fn replace(new: Option<KBox<Snapshot>>) {
     let new = new.map_or(core::ptr::null_mut(), KBox::into_raw);
     // Pairs with the acquire load of `snapshot`: the histograms it points to are initialised.
     let old = SNAPSHOT.swap(new, Ordering::AcqRel);
-    rtrace::rcu::synchronize();
+    rtrace::kernel::rcu::synchronize();
     if !old.is_null() {
         // SAFETY: `old` came from `KBox::into_raw` here; after the grace period no callback
         // uses it.
@@ -581,7 +583,7 @@ extern "C" fn rtrace_stats_reset_write(
 
 /// Writes the name of the marker with id `id`: `subsystem:event`, or `id:N` if none has it.
 fn write_marker_name(out: &mut SeqFile, id: u32) {
-    let mut name = [0u8; 2 * rtrace::record::NAME_MAX + 1];
+    let mut name = [0u8; 2 * rtrace::marker::record::NAME_MAX + 1];
     let (at, len) = (name.as_mut_ptr().cast(), name.len());
     // SAFETY: `name` is valid for writes of its length for the call.
     let n = unsafe { abi::rtrace_marker_name(MARKER_ABI, id, at, len) };

@@ -10,7 +10,7 @@ use kernel::prelude::*;
 #[path = "../../rust/rtrace.rs"]
 mod rtrace;
 
-use rtrace::kthread::{Current, Thread, ThreadMain};
+use rtrace::kernel::kthread::{Current, Thread, ThreadMain};
 
 module! {
     type: Bad,

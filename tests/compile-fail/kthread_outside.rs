@@ -2,15 +2,15 @@
 
 //! Must not compile: `should_stop` and `wait` outside a kthread (they oops there): they are
 //! methods of the `Current` that only a thread's body receives.
-//! expect: error\[E0425\]: cannot find function `should_stop` in module `rtrace::kthread`
-//! expect: error\[E0425\]: cannot find function `wait` in module `rtrace::kthread`
+//! expect: error\[E0425\]: cannot find function `should_stop` in module `rtrace::kernel::kthread`
+//! expect: error\[E0425\]: cannot find function `wait` in module `rtrace::kernel::kthread`
 
 use kernel::prelude::*;
 
 #[path = "../../rust/rtrace.rs"]
 mod rtrace;
 
-use rtrace::kthread::{Current, ThreadMain};
+use rtrace::kernel::kthread::{Current, ThreadMain};
 
 module! {
     type: Bad,
@@ -31,8 +31,8 @@ struct Bad;
 impl kernel::Module for Bad {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // From the module's init, which is not a kthread.
-        if !rtrace::kthread::should_stop() {
-            rtrace::kthread::wait(|| true);
+        if !rtrace::kernel::kthread::should_stop() {
+            rtrace::kernel::kthread::wait(|| true);
         }
         Ok(Bad)
     }

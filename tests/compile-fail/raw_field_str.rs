@@ -6,7 +6,7 @@
 
 use kernel::prelude::*;
 use rtrace::abi::RawField;
-use rtrace::record::FieldType;
+use rtrace::marker::record::FieldType;
 
 #[path = "../../rust/rtrace.rs"]
 mod rtrace;

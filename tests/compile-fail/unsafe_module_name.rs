@@ -2,7 +2,7 @@
 
 //! Must not compile: `module::name` of any pointer from safe code (it dereferences the pointer).
 //! expect: error\[E0133\]: call to unsafe function `name` is unsafe
-//! expect: rtrace::module::name\(0x10
+//! expect: rtrace::kernel::module::name\(0x10
 
 use kernel::prelude::*;
 
@@ -21,7 +21,7 @@ impl kernel::Module for Bad {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!(
             "{}\n",
-            rtrace::module::name(0x10 as *mut kernel::bindings::module)
+            rtrace::kernel::module::name(0x10 as *mut kernel::bindings::module)
         );
         Ok(Bad)
     }

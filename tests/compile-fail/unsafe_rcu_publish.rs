@@ -3,7 +3,7 @@
 //! Must not compile: `rcu_array::publish` into any `AtomicPtr` from safe code (what the slot held
 //! is handed to `kfree`).
 //! expect: error\[E0133\]: call to unsafe function `publish` is unsafe
-//! expect: rtrace::rcu_array::publish\(&slot
+//! expect: rtrace::kernel::rcu_array::publish\(&slot
 
 use core::sync::atomic::AtomicPtr;
 
@@ -25,7 +25,7 @@ struct Bad;
 impl kernel::Module for Bad {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let slot = AtomicPtr::new((&VALUE as *const u64).cast_mut());
-        rtrace::rcu_array::publish(&slot, core::iter::once(1u64), 0)?;
+        rtrace::kernel::rcu_array::publish(&slot, core::iter::once(1u64), 0)?;
         Ok(Bad)
     }
 }

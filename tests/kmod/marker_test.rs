@@ -31,10 +31,10 @@ use kernel::prelude::*;
 mod rtrace;
 
 use rtrace::abi::{RawField, RawMarker, MARKER_ABI};
-use rtrace::debugfs::{c_name, Dir};
-use rtrace::kthread::{Current, Thread, ThreadMain};
+use rtrace::kernel::debugfs::{c_name, Dir};
+use rtrace::kernel::kthread::{Current, Thread, ThreadMain};
+use rtrace::marker::record::FieldType;
 use rtrace::marker::Markers;
-use rtrace::record::FieldType;
 use rtrace::sink;
 
 module! {
@@ -286,7 +286,7 @@ extern "C" fn rtrace_marker_test_control_write(
     len: usize,
     _ppos: *mut bindings::loff_t,
 ) -> isize {
-    rtrace::debugfs::control_write(buf, len, |text| match text.split_once(' ') {
+    rtrace::kernel::debugfs::control_write(buf, len, |text| match text.split_once(' ') {
         Some(("bad", case)) => bad(case),
         Some(("emit", case)) => emit(case),
         Some(("storm", n)) => storm(n.trim().parse().map_err(|_| EINVAL)?),

@@ -22,7 +22,7 @@ use kernel::prelude::*;
 mod rtrace;
 
 use rtrace::abi::RawSink;
-use rtrace::debugfs::{c_name, Dir, SeqFile};
+use rtrace::kernel::debugfs::{c_name, Dir, SeqFile};
 use rtrace::sink::{self, Registration, Reservation, Sink};
 
 module! {
@@ -149,7 +149,7 @@ extern "C" fn rtrace_sink_test_control_write(
     len: usize,
     _ppos: *mut bindings::loff_t,
 ) -> isize {
-    rtrace::debugfs::control_write(buf, len, command)
+    rtrace::kernel::debugfs::control_write(buf, len, command)
 }
 
 #[no_mangle]

@@ -43,8 +43,8 @@ mod rtrace;
 
 mod tp_test_trace;
 
-use rtrace::debugfs::{Dir, SeqFile};
-use rtrace::kthread::{Current, Thread, ThreadMain};
+use rtrace::kernel::debugfs::{Dir, SeqFile};
+use rtrace::kernel::kthread::{Current, Thread, ThreadMain};
 use rtrace::tracepoint::{synchronize_unregister, Definitions};
 use tp_test_trace::*;
 
@@ -136,7 +136,7 @@ fn timed(op: impl FnOnce() -> Result) -> Result {
 /// Runs `op` with the `n`-th allocation of this task failing (fault injection's `fail_nth`).
 #[cfg(CONFIG_FAULT_INJECTION)]
 fn failing_nth(n: u32, op: impl FnOnce() -> Result) -> Result {
-    let task = rtrace::percpu::current();
+    let task = rtrace::kernel::percpu::current();
     // SAFETY: `task` is the running task, alive while it runs this; `fail_nth` is an `unsigned
     // int` only used by the task itself (`should_fail_ex()` reads and decrements it with
     // `READ_ONCE`/`WRITE_ONCE`) and by writes to its /proc file, which this write is not.
@@ -374,7 +374,7 @@ fn command(text: &str) -> Result {
             let (a, b) = (number(words.next())?, number(words.next())?);
             timed(|| {
                 unregister(a)?;
-                register(b, rtrace::probe_array::DEFAULT_PRIO)
+                register(b, rtrace::tracepoint::probe_array::DEFAULT_PRIO)
             })
         }
         Some("fire") => {
@@ -418,7 +418,7 @@ extern "C" fn rtrace_tp_test_control_write(
     len: usize,
     _ppos: *mut bindings::loff_t,
 ) -> isize {
-    rtrace::debugfs::control_write(buf, len, |text| {
+    rtrace::kernel::debugfs::control_write(buf, len, |text| {
         if BUSY.swap(true, Ordering::Acquire) {
             return Err(EBUSY);
         }
@@ -448,7 +448,7 @@ extern "C" fn rtrace_tp_test_stats_show(m: *mut bindings::seq_file, _v: *mut c_v
     let _ = writeln!(out);
     let _ = writeln!(out, "call={}", call_target());
     let _ = write!(out, "array=");
-    let rcu = rtrace::rcu::ReadGuard::new();
+    let rcu = rtrace::kernel::rcu::ReadGuard::new();
     let mut sep = "";
     __tracepoint_tp_test.for_each_probe(&rcu, |func, _| {
         let _ = write!(out, "{sep}{}", function_name(func));

@@ -39,7 +39,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{anyhow, Result};
-use rtrace::record::{self, FieldType, Value};
+use rtrace::marker::record::{self, FieldType, Value};
 
 use crate::error::ToolError;
 use crate::formats::Catalog;

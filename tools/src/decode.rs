@@ -4,7 +4,7 @@
 //!
 //! The only thing the tool adds is [`Entry`], telling lost-events notices from markers'
 //! records; the header, the stream iterator and the text line are the library's
-//! (`rtrace::ring_record`, `rtrace::text`), the same code the kernel's ring tracer prints with.
+//! (`rtrace::ring_record`, `rtrace::marker::text`), the same code the kernel's ring tracer prints with.
 
 use rtrace::ring_record::{lost_count, LOST_ID};
 pub use rtrace::ring_record::{Header, Records, StreamError};

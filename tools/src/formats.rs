@@ -4,14 +4,14 @@
 //!
 //! The same tree is read from debugfs (`rtrace/markers/<sub>/<event>/`) and from a recording
 //! (`DIR/markers/<sub>/<event>/`). Field lines are parsed by the library's
-//! [`rtrace::record::parse_format_line`].
+//! [`rtrace::marker::record::parse_format_line`].
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use rtrace::record::{self, Field, FieldType};
+use rtrace::marker::record::{self, Field, FieldType};
 
 /// One marker: its name, id and fields.
 #[derive(Debug, Clone, PartialEq, Eq)]

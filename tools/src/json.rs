@@ -17,7 +17,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::Result;
-use rtrace::record::{self, Value};
+use rtrace::marker::record::{self, Value};
 use serde::Serialize;
 use serde_json::{json, Map};
 
@@ -55,7 +55,7 @@ fn text(bytes: &[u8]) -> String {
         Err(_) => {
             let mut s = String::new();
             // Writing to a String cannot fail.
-            let _ = rtrace::text::write_escaped(&mut s, bytes);
+            let _ = rtrace::marker::text::write_escaped(&mut s, bytes);
             s
         }
     }

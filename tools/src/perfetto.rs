@@ -27,7 +27,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{anyhow, Result};
-use rtrace::record::{self, Value};
+use rtrace::marker::record::{self, Value};
 
 use crate::formats::MarkerFormat;
 use crate::perfetto_proto as pb;
@@ -96,7 +96,7 @@ fn text(bytes: &[u8]) -> String {
         Err(_) => {
             let mut s = String::new();
             // Writing to a String cannot fail.
-            let _ = rtrace::text::write_escaped(&mut s, bytes);
+            let _ = rtrace::marker::text::write_escaped(&mut s, bytes);
             s
         }
     }
@@ -116,7 +116,7 @@ fn generic_field(name: &str, v: &Value<'_>) -> pb::GenericField {
         Value::Bytes(b) => {
             let mut s = String::new();
             // Writing to a String cannot fail.
-            let _ = rtrace::text::write_value(&mut s, &Value::Bytes(b));
+            let _ = rtrace::marker::text::write_value(&mut s, &Value::Bytes(b));
             f.str_value = Some(s);
         }
     }

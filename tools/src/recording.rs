@@ -10,7 +10,7 @@
 //! DIR/cpuN.raw                        CPU N's trace_pipe_raw stream, byte for byte
 //! ```
 //!
-//! The streams are rust/ring_record.rs's format: each record's task (pid, tgid, comm) and full
+//! The streams are sinks/ring/ring_record.rs's format: each record's task (pid, tgid, comm) and full
 //! time come from the context and time-extend records before it, decoded by the library's
 //! `Records` (carried from one chunk of a file to the next by its `Decoder`).
 
@@ -330,7 +330,7 @@ impl<'r> CpuReader<'r> {
                         .ok_or_else(|| bad(format!("unknown marker id {}", header.id)))?;
                     let fields = format.field_list();
                     for i in 0..fields.len() {
-                        rtrace::record::decode(&fields, payload, i).map_err(|e| {
+                        rtrace::marker::record::decode(&fields, payload, i).map_err(|e| {
                             bad(format!("{} record does not decode: {e:?}", format.name()))
                         })?;
                     }

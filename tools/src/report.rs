@@ -11,8 +11,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use rtrace::record;
-use rtrace::text;
+use rtrace::marker::record;
+use rtrace::marker::text;
 
 use crate::formats::MarkerFormat;
 use crate::pattern;

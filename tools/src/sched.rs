@@ -9,7 +9,7 @@
 //! task. ftrace's `TP_printk` prints it as letters: `R`, `S`, `D`, `T`, `t`, `X`, `Z`, `P`, `I`
 //! (several joined with `|`), with a `+` when the task was preempted.
 
-use rtrace::record::Value;
+use rtrace::marker::record::Value;
 
 use crate::formats::MarkerFormat;
 

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::*;
-use rtrace::record::{FieldType, Value};
+use rtrace::marker::record::{FieldType, Value};
 
 /// The most a run may take, in KiB, whatever the recording's size.
 const MAX_RSS_KIB: i64 = 24 * 1024;
@@ -47,11 +47,11 @@ fn write_large(dir: &Path, mib: u64) -> (u64, u64) {
         event: "blob",
         id: 4,
         fields: vec![
-            rtrace::record::Field {
+            rtrace::marker::record::Field {
                 name: "seq",
                 ty: FieldType::U64,
             },
-            rtrace::record::Field {
+            rtrace::marker::record::Field {
                 name: "text",
                 ty: FieldType::Str(1024),
             },

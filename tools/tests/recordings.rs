@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use rtrace::record::{FieldType, Value};
+use rtrace::marker::record::{FieldType, Value};
 
 /// Text as the tracer line writes it: bytes that are not printable ASCII, and `\`, as `\xNN`.
 fn line_text(b: &[u8]) -> String {
@@ -585,11 +585,11 @@ fn many_events_span_packets_and_odd_text_survives() {
         event: "open",
         id: 9,
         fields: vec![
-            rtrace::record::Field {
+            rtrace::marker::record::Field {
                 name: "path",
                 ty: FieldType::Str(4096),
             },
-            rtrace::record::Field {
+            rtrace::marker::record::Field {
                 name: "flags",
                 ty: FieldType::U32,
             },

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use rtrace::record::{self, Field, FieldType, Value};
+use rtrace::marker::record::{self, Field, FieldType, Value};
 
 /// The built `rtrace` binary.
 pub fn rtrace() -> Command {
