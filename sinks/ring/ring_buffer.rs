@@ -298,6 +298,12 @@ impl CpuRing {
         self.max_record() - CONTEXT_RECORD - HEADER_LEN
     }
 
+    /// Bytes of data, all sub-buffers together.
+    #[allow(dead_code, reason = "the tracer sizes its buffers itself")]
+    pub fn size(&self) -> usize {
+        self.sub_size() << self.nsub_shift
+    }
+
     fn sub(&self, pos: u64) -> u64 {
         pos >> self.sub_shift
     }
