@@ -6,7 +6,7 @@
 //! - `trace`: the buffers' records as text, not consumed, merged by timestamp, from what was
 //!   committed when the file was opened;
 //! - `trace_pipe`: the same text, consuming, blocking while empty (poll()able);
-//! - `per_cpu/cpuN/trace_pipe_raw`: CPU N's records in binary (sinks/ring/ring_record.rs), consuming,
+//! - `per_cpu/cpuN/trace_pipe_raw`: CPU N's records in binary (rust/ring_record.rs), consuming,
 //!   blocking while empty (poll()able), whole records per read, with lost-events notices;
 //! - `buffer_size_kb`, `overwrite`, `reset`, `stats`, `per_cpu/cpuN/stats`.
 
