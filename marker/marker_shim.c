@@ -10,44 +10,14 @@
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 
-/* Protects the marker registry (marker/registry.rs). */
-static DEFINE_MUTEX(rtrace_markers_mutex);
-
-void rtrace_markers_lock(void);
-void rtrace_markers_unlock(void);
-
-/* marker/registry.rs: lock() */
-void rtrace_markers_lock(void)
-{
-	mutex_lock(&rtrace_markers_mutex);
-}
-
-/* marker/registry.rs: Guard::drop() */
-void rtrace_markers_unlock(void)
-{
-	mutex_unlock(&rtrace_markers_mutex);
-}
+/* Protects the marker registry (marker/registry.rs, which takes and releases it). */
+DEFINE_MUTEX(rtrace_markers_mutex);
 
 /*
  * Serialises registrations and removals of markers, files included: a removal's files go after
  * rtrace_markers_mutex is released, and a registration must not meet them (marker/registry.rs).
  */
-static DEFINE_MUTEX(rtrace_markers_change_mutex);
-
-void rtrace_markers_change_lock(void);
-void rtrace_markers_change_unlock(void);
-
-/* marker/registry.rs: changing() */
-void rtrace_markers_change_lock(void)
-{
-	mutex_lock(&rtrace_markers_change_mutex);
-}
-
-/* marker/registry.rs: Guard::drop() */
-void rtrace_markers_change_unlock(void)
-{
-	mutex_unlock(&rtrace_markers_change_mutex);
-}
+DEFINE_MUTEX(rtrace_markers_change_mutex);
 
 /* Defined in Rust, marker/debugfs.rs; `m->private` is the marker's registry entry. */
 int rtrace_marker_format_show(struct seq_file *m, void *v);

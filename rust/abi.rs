@@ -841,11 +841,17 @@ pub struct FieldRef {
 /// the `extern "C"` declarations, and the core that defines one gets its type in [`fn_types`],
 /// which [`abi_export!`](crate::abi_export) checks the definition against before exporting it.
 /// A definition whose type is not its declaration's does not build.
+///
+/// `use` names the items of this file that the signatures use: [`fn_types`] imports them (a glob
+/// import would make rustc's messages name this file's types by longer paths).
 macro_rules! exported_functions {
-    ($(
-        $(#[$attr:meta])*
-        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;
-    )*) => {
+    (
+        use {$($import:ident),* $(,)?};
+        $(
+            $(#[$attr:meta])*
+            fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;
+        )*
+    ) => {
         // Module and dentry pointers are opaque here, never dereferenced (and `struct module`
         // holds types that are empty in some configurations).
         #[allow(improper_ctypes)]
@@ -857,9 +863,11 @@ macro_rules! exported_functions {
         /// (checked by [`abi_export!`](crate::abi_export)).
         #[allow(non_camel_case_types)]
         pub mod fn_types {
-            use super::*;
+            use super::{$($import),*};
             $(
-                #[doc = concat!("The type of [`", stringify!($name), "`](super::", stringify!($name), ").")]
+                #[doc = concat!(
+                    "The type of [`", stringify!($name), "`](super::", stringify!($name), ")."
+                )]
                 pub type $name = unsafe extern "C" fn($($ty),*) $(-> $ret)?;
             )*
         }
@@ -867,6 +875,8 @@ macro_rules! exported_functions {
 }
 
 exported_functions! {
+    use {bindings, c_char, c_int, c_void, FieldRef, RawMarker, RawSink, RawTracepoint, RawValue};
+
     // Exported by the tracepoint core (rtrace_tracepoint.ko, tracepoint/exports.rs); the first
     // argument is the caller's `TRACEPOINT_ABI`.
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The functions the tracepoint core exports to other rtrace modules. rust/abi.rs declares each once
-//! (`exported_functions!`); `abi_export!` below each definition checks at compile time that the
-//! definition has the declared type and exports it (`EXPORT_SYMBOL_GPL`'s entry, written from
+//! The functions the tracepoint core exports to other rtrace modules. rust/abi.rs declares each
+//! once (`exported_functions!`); `abi_export!` below each definition checks at compile time that
+//! the definition has the declared type and exports it (`EXPORT_SYMBOL_GPL`'s entry, written from
 //! Rust). Each checks the caller's ABI version first.
 
 use core::ffi::{c_int, c_void};

@@ -10,23 +10,11 @@
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 
-/* Protects the registry (tracepoint/registry.rs) and every tracepoint's probe array. */
-static DEFINE_MUTEX(rtrace_tracepoints_mutex);
-
-void rtrace_tracepoints_lock(void);
-void rtrace_tracepoints_unlock(void);
-
-/* tracepoint/registry.rs: lock() */
-void rtrace_tracepoints_lock(void)
-{
-	mutex_lock(&rtrace_tracepoints_mutex);
-}
-
-/* tracepoint/registry.rs: Guard::drop() */
-void rtrace_tracepoints_unlock(void)
-{
-	mutex_unlock(&rtrace_tracepoints_mutex);
-}
+/*
+ * Protects the registry and every tracepoint's probe array (tracepoint/registry.rs, which takes
+ * and releases it).
+ */
+DEFINE_MUTEX(rtrace_tracepoints_mutex);
 
 /* Defined in Rust, tracepoint/debugfs.rs. */
 int rtrace_tracepoints_show(struct seq_file *m, void *v);
