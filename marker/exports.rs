@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The functions the marker core exports to probe modules (rust/abi.rs declares them; the C
-//! shim exports them with `EXPORT_SYMBOL_GPL`). Each checks the caller's ABI version first.
+//! The functions the marker core exports to probe modules and sinks. rust/abi.rs declares each once
+//! (`exported_functions!`); `abi_export!` below each definition checks at compile time that the
+//! definition has the declared type and exports it (`EXPORT_SYMBOL_GPL`'s entry, written from
+//! Rust). Each checks the caller's ABI version first.
 
 use core::ffi::{c_char, c_int, CStr};
 
@@ -52,6 +54,7 @@ unsafe extern "C" fn rtrace_marker_register(
     });
     errno(result)
 }
+crate::abi_export!(rtrace_marker_register);
 
 fn errno(result: Result) -> c_int {
     match result {
@@ -77,6 +80,7 @@ unsafe extern "C" fn rtrace_marker_unregister(abi: u32, marker: *const RawMarker
         Err(_) => pr_warn!("unregister of a marker that is not registered: ignored\n"),
     }
 }
+crate::abi_export!(rtrace_marker_unregister);
 
 /// # Safety
 ///
@@ -100,6 +104,7 @@ unsafe extern "C" fn rtrace_sink_register(
         result
     }))
 }
+crate::abi_export!(rtrace_sink_register);
 
 /// # Safety
 ///
@@ -117,6 +122,7 @@ unsafe extern "C" fn rtrace_sink_unregister(abi: u32, sink: *const RawSink) {
     // No site calls the sink once this returns: its module may go.
     crate::rtrace::kernel::rcu::synchronize();
 }
+crate::abi_export!(rtrace_sink_unregister);
 
 /// The bytes of a connection's three names.
 ///
@@ -152,6 +158,7 @@ unsafe extern "C" fn rtrace_marker_connect(
         Ok(())
     }))
 }
+crate::abi_export!(rtrace_marker_connect);
 
 /// # Safety
 ///
@@ -172,6 +179,7 @@ unsafe extern "C" fn rtrace_marker_disconnect(
         result
     }))
 }
+crate::abi_export!(rtrace_marker_disconnect);
 
 /// # Safety
 ///
@@ -185,6 +193,7 @@ unsafe extern "C" fn rtrace_sink_connections(abi: u32, sink: *const c_char) -> c
     let name = unsafe { CStr::from_ptr(sink) }.to_bytes();
     registry::lock().connections_of(name) as c_int
 }
+crate::abi_export!(rtrace_sink_connections);
 
 #[no_mangle]
 extern "C" fn rtrace_sinks_debugfs_dir(abi: u32) -> *mut bindings::dentry {
@@ -193,6 +202,7 @@ extern "C" fn rtrace_sinks_debugfs_dir(abi: u32) -> *mut bindings::dentry {
     }
     crate::SINKS_DIR.load(core::sync::atomic::Ordering::Acquire)
 }
+crate::abi_export!(rtrace_sinks_debugfs_dir);
 
 /// A `fmt::Write` into a caller's buffer; what does not fit is cut.
 struct Out<'a> {
@@ -258,6 +268,7 @@ unsafe extern "C" fn rtrace_marker_print(
         Err(e) => e.to_errno() as isize,
     }
 }
+crate::abi_export!(rtrace_marker_print);
 
 /// # Safety
 ///
@@ -280,6 +291,7 @@ unsafe extern "C" fn rtrace_marker_name(
         Err(e) => e.to_errno() as isize,
     }
 }
+crate::abi_export!(rtrace_marker_name);
 
 /// # Safety
 ///
@@ -328,6 +340,7 @@ unsafe extern "C" fn rtrace_marker_field(
         Ok(())
     }))
 }
+crate::abi_export!(rtrace_marker_field);
 
 /// Evaluates a marker's filter for its sites: the compiled [`Filter`] is a type of this module
 /// only, so no other module reads its layout.
@@ -370,3 +383,4 @@ unsafe extern "C" fn rtrace_marker_filter_match(
     let filter = unsafe { &*filter.cast::<Filter>() };
     filter.matches(&values[..n])
 }
+crate::abi_export!(rtrace_marker_filter_match);

@@ -101,11 +101,10 @@ unsafe impl Send for Registry {}
 /// The registry. Protected by rtrace_markers_mutex.
 static REGISTRY: GlobalLock<Registry> = {
     extern "C" {
-        fn rtrace_markers_lock();
-        fn rtrace_markers_unlock();
+        /// `DEFINE_MUTEX` in marker/marker_shim.c.
+        static rtrace_markers_mutex: kernel::types::Opaque<bindings::mutex>;
     }
-    // SAFETY: the shim's `mutex_lock()` and `mutex_unlock()` of rtrace_markers_mutex, which protects
-    // nothing else.
+    // SAFETY: rtrace_markers_mutex is defined by `DEFINE_MUTEX` and protects nothing else.
     unsafe {
         GlobalLock::new(
             Registry {
@@ -117,8 +116,7 @@ static REGISTRY: GlobalLock<Registry> = {
                 root: core::ptr::null_mut(),
                 last_id: 0,
             },
-            rtrace_markers_lock,
-            rtrace_markers_unlock,
+            &rtrace_markers_mutex,
         )
     }
 };
@@ -134,12 +132,11 @@ pub(crate) fn lock() -> Guard<'static, Registry> {
 /// take only the registry's.
 static CHANGES: GlobalLock<()> = {
     extern "C" {
-        fn rtrace_markers_change_lock();
-        fn rtrace_markers_change_unlock();
+        /// `DEFINE_MUTEX` in marker/marker_shim.c.
+        static rtrace_markers_change_mutex: kernel::types::Opaque<bindings::mutex>;
     }
-    // SAFETY: the shim's `mutex_lock()` and `mutex_unlock()` of rtrace_markers_change_mutex,
-    // which protects nothing else.
-    unsafe { GlobalLock::new((), rtrace_markers_change_lock, rtrace_markers_change_unlock) }
+    // SAFETY: rtrace_markers_change_mutex is defined by `DEFINE_MUTEX` and protects nothing else.
+    unsafe { GlobalLock::new((), &rtrace_markers_change_mutex) }
 };
 
 /// Takes the mutex of marker registrations and removals (sleeps).

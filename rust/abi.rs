@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The ABI between rtrace modules: the `#[repr(C)]` structures a module shares with the tracepoint
-//! core (`rtrace_tracepoint.ko`) and the functions that the core exports with `EXPORT_SYMBOL_GPL`.
+//! The ABI between rtrace modules: the `#[repr(C)]` structures a module shares with the
+//! tracepoint core (`rtrace_tracepoint.ko`) and the marker core (`rtrace_marker.ko`), and the
+//! functions those cores export.
 //!
-//! Every exported function takes the caller's [`TRACEPOINT_ABI`] as its first argument, and this
-//! stays so in every version: a module built against another version is refused with `-EINVAL`
-//! and a message naming it, instead of being misread.
+//! Each exported function is declared once, in [`exported_functions!`] at the end of this file:
+//! callers get its `extern "C"` declaration, and the core that defines it exports it with
+//! [`abi_export!`](crate::abi_export), which refuses at compile time a definition whose type is
+//! not the declaration's. No C prototype of them exists.
+//!
+//! Every exported function takes the caller's [`TRACEPOINT_ABI`] or [`MARKER_ABI`] as its first
+//! argument, and this stays so in every version: a module built against another version is
+//! refused with `-EINVAL` and a message naming it, instead of being misread.
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void, CStr};
@@ -372,45 +378,6 @@ impl RawTracepoint {
 #[cfg(CONFIG_HAVE_STATIC_CALL_INLINE)]
 extern "C" {
     fn __static_call_update(key: *mut StaticCallKey, tramp: *const c_void, func: *const c_void);
-}
-
-// Module pointers are opaque here, never dereferenced (and `struct module` holds types that are
-// empty in some configurations).
-#[allow(improper_ctypes)]
-extern "C" {
-    /// Registers `tp`, defined by `owner`: connects the probes already registered for its name.
-    pub fn rtrace_tracepoint_define(
-        abi: u32,
-        tp: *const RawTracepoint,
-        owner: *mut bindings::module,
-    ) -> c_int;
-
-    /// Removes `tp`: its probes go back to pending. Returns after a grace period, when no CPU
-    /// runs any of its probes any more.
-    pub fn rtrace_tracepoint_undefine(abi: u32, tp: *const RawTracepoint);
-
-    /// Registers probe (`func`, `data`) at `prio` for the tracepoint of `tp`'s name, whose
-    /// declaration (argument text and types) must be `tp`'s, whether that tracepoint is defined
-    /// yet or not. `tp` is the caller's copy of the declaration.
-    pub fn rtrace_probe_register(
-        abi: u32,
-        tp: *const RawTracepoint,
-        func: *const c_void,
-        data: *const c_void,
-        prio: c_int,
-        owner: *mut bindings::module,
-    ) -> c_int;
-
-    /// Removes the probe (`func`, `data`) from the tracepoint of `tp`'s name.
-    pub fn rtrace_probe_unregister(
-        abi: u32,
-        tp: *const RawTracepoint,
-        func: *const c_void,
-        data: *const c_void,
-    ) -> c_int;
-
-    /// Waits until no CPU runs a probe that was unregistered before the call.
-    pub fn rtrace_probe_synchronize(abi: u32);
 }
 
 /// Version of the marker structures and functions below. Bump it on any change of them.
@@ -856,96 +823,6 @@ pub static NULL_SINK: RawSink = RawSink {
     commit: no_commit,
 };
 
-// Module and dentry pointers are opaque here, never dereferenced.
-#[allow(improper_ctypes)]
-extern "C" {
-    /// The debugfs directory `/sys/kernel/debug/rtrace/` (owned by the tracepoint core), or null
-    /// when debugfs is not available.
-    pub fn rtrace_debugfs_root(abi: u32) -> *mut bindings::dentry;
-
-    /// Registers `marker`, declared by `owner`: checks its declaration, gives it an id and its
-    /// `format` file.
-    pub fn rtrace_marker_register(
-        abi: u32,
-        marker: *const RawMarker,
-        owner: *mut bindings::module,
-    ) -> c_int;
-
-    /// Removes `marker`.
-    pub fn rtrace_marker_unregister(abi: u32, marker: *const RawMarker);
-
-    /// Registers `sink`, of `owner`, under its name.
-    pub fn rtrace_sink_register(
-        abi: u32,
-        sink: *const RawSink,
-        owner: *mut bindings::module,
-    ) -> c_int;
-
-    /// Removes `sink` from every marker and waits until none of its callbacks runs.
-    pub fn rtrace_sink_unregister(abi: u32, sink: *const RawSink);
-
-    /// Connects the sink named `sink` to the marker `subsystem:event`; either may be registered
-    /// later (the connection is armed until both are).
-    pub fn rtrace_marker_connect(
-        abi: u32,
-        sink: *const c_char,
-        subsystem: *const c_char,
-        event: *const c_char,
-    ) -> c_int;
-
-    /// Removes that connection.
-    pub fn rtrace_marker_disconnect(
-        abi: u32,
-        sink: *const c_char,
-        subsystem: *const c_char,
-        event: *const c_char,
-    ) -> c_int;
-
-    /// How many connections (made or armed) name the sink `sink`.
-    pub fn rtrace_sink_connections(abi: u32, sink: *const c_char) -> c_int;
-
-    /// The debugfs directory `/sys/kernel/debug/rtrace/sinks/`, where sinks put their own
-    /// files (owned by the marker core), or null without debugfs.
-    pub fn rtrace_sinks_debugfs_dir(abi: u32) -> *mut bindings::dentry;
-
-    /// Writes `subsystem:event: field=value ...` for the record `payload` (`len` bytes) of the
-    /// marker with id `id` into `out` (`out_len` bytes, cut if longer); returns the length
-    /// written, or `-ENOENT` if no registered marker has that id.
-    pub fn rtrace_marker_print(
-        abi: u32,
-        id: u32,
-        payload: *const u8,
-        len: usize,
-        out: *mut c_char,
-        out_len: usize,
-    ) -> isize;
-
-    /// Writes `subsystem:event` of the marker with id `id` into `out` (`out_len` bytes, cut if
-    /// longer); returns the length written, or `-ENOENT` if no registered marker has that id.
-    pub fn rtrace_marker_name(abi: u32, id: u32, out: *mut c_char, out_len: usize) -> isize;
-
-    /// Whether the `n` `values` of an event of `marker` (one per field) pass its filter: true
-    /// when it has none (or when `abi` is not the core's).
-    ///
-    /// Called with preemption disabled (an RCU-sched read side), which keeps the filter alive.
-    pub fn rtrace_marker_filter_match(
-        abi: u32,
-        marker: *const RawMarker,
-        values: *const RawValue<'_>,
-        n: usize,
-    ) -> bool;
-
-    /// Describes field `field` of marker `subsystem:event` in `out`: `-ENOENT` if the marker
-    /// is not registered or has no such field.
-    pub fn rtrace_marker_field(
-        abi: u32,
-        subsystem: *const c_char,
-        event: *const c_char,
-        field: *const c_char,
-        out: *mut FieldRef,
-    ) -> c_int;
-}
-
 /// Where a field lies in the records of a marker, as `rtrace_marker_field` tells it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -958,4 +835,213 @@ pub struct FieldRef {
     pub kind: u8,
     /// Its size, for the kinds that have one.
     pub size: u16,
+}
+
+/// Declares the functions the rtrace cores export, each once: the modules that call them get
+/// the `extern "C"` declarations, and the core that defines one gets its type in [`fn_types`],
+/// which [`abi_export!`](crate::abi_export) checks the definition against before exporting it.
+/// A definition whose type is not its declaration's does not build.
+///
+/// `use` names the items of this file that the signatures use: [`fn_types`] imports them (a glob
+/// import would make rustc's messages name this file's types by longer paths).
+macro_rules! exported_functions {
+    (
+        use {$($import:ident),* $(,)?};
+        $(
+            $(#[$attr:meta])*
+            fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;
+        )*
+    ) => {
+        // Module and dentry pointers are opaque here, never dereferenced (and `struct module`
+        // holds types that are empty in some configurations).
+        #[allow(improper_ctypes)]
+        extern "C" {
+            $($(#[$attr])* pub fn $name($($arg: $ty),*) $(-> $ret)?;)*
+        }
+
+        /// The type of each exported function, named after it: what its definition must be
+        /// (checked by [`abi_export!`](crate::abi_export)).
+        #[allow(non_camel_case_types)]
+        pub mod fn_types {
+            use super::{$($import),*};
+            $(
+                #[doc = concat!(
+                    "The type of [`", stringify!($name), "`](super::", stringify!($name), ")."
+                )]
+                pub type $name = unsafe extern "C" fn($($ty),*) $(-> $ret)?;
+            )*
+        }
+    };
+}
+
+exported_functions! {
+    use {bindings, c_char, c_int, c_void, FieldRef, RawMarker, RawSink, RawTracepoint, RawValue};
+
+    // Exported by the tracepoint core (rtrace_tracepoint.ko, tracepoint/exports.rs); the first
+    // argument is the caller's `TRACEPOINT_ABI`.
+
+    /// Registers `tp`, defined by `owner`: connects the probes already registered for its name.
+    fn rtrace_tracepoint_define(
+        abi: u32,
+        tp: *const RawTracepoint,
+        owner: *mut bindings::module,
+    ) -> c_int;
+
+    /// Removes `tp`: its probes go back to pending. Returns after a grace period, when no CPU
+    /// runs any of its probes any more.
+    fn rtrace_tracepoint_undefine(abi: u32, tp: *const RawTracepoint);
+
+    /// Registers probe (`func`, `data`) at `prio` for the tracepoint of `tp`'s name, whose
+    /// declaration (argument text and types) must be `tp`'s, whether that tracepoint is defined
+    /// yet or not. `tp` is the caller's copy of the declaration.
+    fn rtrace_probe_register(
+        abi: u32,
+        tp: *const RawTracepoint,
+        func: *const c_void,
+        data: *const c_void,
+        prio: c_int,
+        owner: *mut bindings::module,
+    ) -> c_int;
+
+    /// Removes the probe (`func`, `data`) from the tracepoint of `tp`'s name.
+    fn rtrace_probe_unregister(
+        abi: u32,
+        tp: *const RawTracepoint,
+        func: *const c_void,
+        data: *const c_void,
+    ) -> c_int;
+
+    /// Waits until no CPU runs a probe that was unregistered before the call.
+    fn rtrace_probe_synchronize(abi: u32);
+
+    /// The debugfs directory `/sys/kernel/debug/rtrace/` (the other cores put theirs in it), or
+    /// null when debugfs is not available.
+    fn rtrace_debugfs_root(abi: u32) -> *mut bindings::dentry;
+
+    // Exported by the marker core (rtrace_marker.ko, marker/exports.rs); the first argument is
+    // the caller's `MARKER_ABI`.
+
+    /// Registers `marker`, declared by `owner`: checks its declaration, gives it an id and its
+    /// `format` file.
+    fn rtrace_marker_register(
+        abi: u32,
+        marker: *const RawMarker,
+        owner: *mut bindings::module,
+    ) -> c_int;
+
+    /// Removes `marker`.
+    fn rtrace_marker_unregister(abi: u32, marker: *const RawMarker);
+
+    /// Registers `sink`, of `owner`, under its name.
+    fn rtrace_sink_register(abi: u32, sink: *const RawSink, owner: *mut bindings::module) -> c_int;
+
+    /// Removes `sink` from every marker and waits until none of its callbacks runs.
+    fn rtrace_sink_unregister(abi: u32, sink: *const RawSink);
+
+    /// Connects the sink named `sink` to the marker `subsystem:event`; either may be registered
+    /// later (the connection is armed until both are).
+    fn rtrace_marker_connect(
+        abi: u32,
+        sink: *const c_char,
+        subsystem: *const c_char,
+        event: *const c_char,
+    ) -> c_int;
+
+    /// Removes that connection.
+    fn rtrace_marker_disconnect(
+        abi: u32,
+        sink: *const c_char,
+        subsystem: *const c_char,
+        event: *const c_char,
+    ) -> c_int;
+
+    /// How many connections (made or armed) name the sink `sink`.
+    fn rtrace_sink_connections(abi: u32, sink: *const c_char) -> c_int;
+
+    /// The debugfs directory `/sys/kernel/debug/rtrace/sinks/`, where sinks put their own
+    /// files (owned by the marker core), or null without debugfs.
+    fn rtrace_sinks_debugfs_dir(abi: u32) -> *mut bindings::dentry;
+
+    /// Writes `subsystem:event: field=value ...` for the record `payload` (`len` bytes) of the
+    /// marker with id `id` into `out` (`out_len` bytes, cut if longer); returns the length
+    /// written, or `-ENOENT` if no registered marker has that id.
+    fn rtrace_marker_print(
+        abi: u32,
+        id: u32,
+        payload: *const u8,
+        len: usize,
+        out: *mut c_char,
+        out_len: usize,
+    ) -> isize;
+
+    /// Writes `subsystem:event` of the marker with id `id` into `out` (`out_len` bytes, cut if
+    /// longer); returns the length written, or `-ENOENT` if no registered marker has that id.
+    fn rtrace_marker_name(abi: u32, id: u32, out: *mut c_char, out_len: usize) -> isize;
+
+    /// Whether the `n` `values` of an event of `marker` (one per field) pass its filter: true
+    /// when it has none (or when `abi` is not the core's).
+    ///
+    /// Called with preemption disabled (an RCU-sched read side), which keeps the filter alive.
+    fn rtrace_marker_filter_match(
+        abi: u32,
+        marker: *const RawMarker,
+        values: *const RawValue<'_>,
+        n: usize,
+    ) -> bool;
+
+    /// Describes field `field` of marker `subsystem:event` in `out`: `-ENOENT` if the marker
+    /// is not registered or has no such field.
+    fn rtrace_marker_field(
+        abi: u32,
+        subsystem: *const c_char,
+        event: *const c_char,
+        field: *const c_char,
+        out: *mut FieldRef,
+    ) -> c_int;
+}
+
+/// Exports `name`, a `#[no_mangle]` function of the calling module declared in
+/// [`exported_functions!`], to other modules as `EXPORT_SYMBOL_GPL(name)` does in C, after
+/// checking at compile time that its type is its declaration's ([`fn_types`]): a definition that
+/// differs from the declaration the callers were compiled with does not build.
+///
+/// The export is the entry `EXPORT_SYMBOL_GPL` emits in 6.12 (`include/linux/export.h`): in
+/// section `.export_symbol`, a label `__export_symbol_<name>`, the license `"GPL"` and an empty
+/// namespace as NUL-terminated strings, then the symbol's address, aligned. modpost reads it
+/// (`check_export_symbol()` in `scripts/mod/modpost.c`) and makes the module's `__ksymtab`
+/// entry; the module's linker script discards the section.
+///
+/// ```ignore
+/// #[no_mangle]
+/// extern "C" fn rtrace_probe_synchronize(abi: u32) { /* ... */ }
+/// crate::abi_export!(rtrace_probe_synchronize);
+/// ```
+#[macro_export]
+macro_rules! abi_export {
+    ($name:ident) => {
+        const _: $crate::rtrace::abi::fn_types::$name = $name;
+
+        #[cfg(target_pointer_width = "64")]
+        ::core::arch::global_asm!(
+            ".pushsection .export_symbol, \"a\"",
+            concat!("__export_symbol_", stringify!($name), ":"),
+            ".asciz \"GPL\"",
+            ".asciz \"\"",
+            ".balign 8",
+            ".quad {f}",
+            ".popsection",
+            f = sym $name,
+        );
+        #[cfg(not(target_pointer_width = "64"))]
+        ::core::arch::global_asm!(
+            ".pushsection .export_symbol, \"a\"",
+            concat!("__export_symbol_", stringify!($name), ":"),
+            ".asciz \"GPL\"",
+            ".asciz \"\"",
+            ".balign 4",
+            ".long {f}",
+            ".popsection",
+            f = sym $name,
+        );
+    };
 }

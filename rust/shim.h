@@ -7,7 +7,6 @@ struct task_struct;
 
 void rtrace_rcu_read_lock_sched_notrace(void);
 void rtrace_rcu_read_unlock_sched_notrace(void);
-struct task_struct *rtrace_kthread_create(int (*fn)(void *), void *data, const char *name);
 void rtrace_set_current_state_interruptible(void);
 void rtrace_set_current_state_running(void);
 void rtrace_might_sleep(void);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The functions the core exports to other rtrace modules (rust/abi.rs declares them; the C shim
-//! exports them with `EXPORT_SYMBOL_GPL`). Each checks the caller's ABI version first.
+//! The functions the tracepoint core exports to other rtrace modules. rust/abi.rs declares each
+//! once (`exported_functions!`); `abi_export!` below each definition checks at compile time that
+//! the definition has the declared type and exports it (`EXPORT_SYMBOL_GPL`'s entry, written from
+//! Rust). Each checks the caller's ABI version first.
 
 use core::ffi::{c_int, c_void};
 
@@ -50,6 +52,7 @@ unsafe extern "C" fn rtrace_tracepoint_define(
         registry::lock().define(tp, owner)
     }))
 }
+crate::abi_export!(rtrace_tracepoint_define);
 
 /// # Safety
 ///
@@ -65,6 +68,7 @@ unsafe extern "C" fn rtrace_tracepoint_undefine(abi: u32, tp: *const RawTracepoi
         pr_warn!("undefine of a tracepoint that is not defined: ignored\n");
     }
 }
+crate::abi_export!(rtrace_tracepoint_undefine);
 
 /// # Safety
 ///
@@ -95,6 +99,7 @@ unsafe extern "C" fn rtrace_probe_register(
         registry::lock().register(tp, probe)
     }))
 }
+crate::abi_export!(rtrace_probe_register);
 
 /// # Safety
 ///
@@ -115,6 +120,7 @@ unsafe extern "C" fn rtrace_probe_unregister(
         registry::lock().unregister(name.to_bytes(), func, data)
     }))
 }
+crate::abi_export!(rtrace_probe_unregister);
 
 /// Waits for a grace period: no probe unregistered before the call runs after it.
 #[no_mangle]
@@ -122,6 +128,7 @@ extern "C" fn rtrace_probe_synchronize(abi: u32) {
     let _ = check_abi(abi, core::ptr::null_mut());
     crate::rtrace::kernel::rcu::synchronize();
 }
+crate::abi_export!(rtrace_probe_synchronize);
 
 /// The debugfs directory `/sys/kernel/debug/rtrace/`, shared with the other rtrace cores (which
 /// depend on this module, so it outlives their use of it); null without debugfs.
@@ -132,3 +139,4 @@ extern "C" fn rtrace_debugfs_root(abi: u32) -> *mut bindings::dentry {
     }
     crate::DEBUGFS_ROOT.load(core::sync::atomic::Ordering::Acquire)
 }
+crate::abi_export!(rtrace_debugfs_root);

@@ -74,19 +74,17 @@ unsafe impl Send for Registry {}
 /// The registry. Protected by rtrace_tracepoints_mutex.
 static REGISTRY: GlobalLock<Registry> = {
     extern "C" {
-        fn rtrace_tracepoints_lock();
-        fn rtrace_tracepoints_unlock();
+        /// `DEFINE_MUTEX` in tracepoint/tracepoint_shim.c.
+        static rtrace_tracepoints_mutex: kernel::types::Opaque<bindings::mutex>;
     }
-    // SAFETY: the shim's `mutex_lock()` and `mutex_unlock()` of rtrace_tracepoints_mutex, which protects
-    // nothing else.
+    // SAFETY: rtrace_tracepoints_mutex is defined by `DEFINE_MUTEX` and protects nothing else.
     unsafe {
         GlobalLock::new(
             Registry {
                 entries: KVec::new(),
                 transitions: Transitions::new(),
             },
-            rtrace_tracepoints_lock,
-            rtrace_tracepoints_unlock,
+            &rtrace_tracepoints_mutex,
         )
     }
 };

@@ -20,14 +20,8 @@ use kernel::bindings;
 use kernel::error::{from_err_ptr, Result};
 use kernel::task::Task;
 
-// The task pointer is opaque here, never dereferenced.
-#[allow(improper_ctypes)]
+// rust/shim.c: macros.
 extern "C" {
-    fn rtrace_kthread_create(
-        f: unsafe extern "C" fn(*mut c_void) -> c_int,
-        data: *mut c_void,
-        name: *const core::ffi::c_char,
-    ) -> *mut bindings::task_struct;
     fn rtrace_set_current_state_interruptible();
     fn rtrace_set_current_state_running();
     fn rtrace_might_sleep();
@@ -129,12 +123,15 @@ impl Thread {
     /// (`mem::forget`, `KBox::leak`, a reference cycle) would let the thread run code that is
     /// freed at `rmmod`.
     pub unsafe fn run<T: ThreadMain>(data: &'static T, name: &CStr) -> Result<Self> {
+        // `kthread_create()` is a macro over this exported function.
         // SAFETY: `thread_fn::<T>` takes `data` back as the `&'static T` it is, in the new
-        // kthread; `name` is a NUL-terminated string, printed with "%s" by the shim.
+        // kthread; the name format is "%s" and its one argument `name`, a NUL-terminated string.
         let task = from_err_ptr(unsafe {
-            rtrace_kthread_create(
-                thread_fn::<T>,
+            bindings::kthread_create_on_node(
+                Some(thread_fn::<T>),
                 (data as *const T).cast_mut().cast(),
+                bindings::NUMA_NO_NODE,
+                c"%s".as_ptr().cast(),
                 name.as_ptr(),
             )
         })?;

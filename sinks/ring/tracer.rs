@@ -31,8 +31,6 @@ pub(crate) const SIZE_KB_MAX: usize = 65536;
 pub(crate) const SIZE_KB_DEFAULT: usize = 1024;
 
 extern "C" {
-    fn rtrace_ring_lock();
-    fn rtrace_ring_unlock();
     fn rtrace_ring_clock() -> u64;
     fn rtrace_ring_wake();
 }
@@ -127,16 +125,18 @@ pub(crate) struct State {
 unsafe impl Send for State {}
 
 static STATE: GlobalLock<State> = {
-    // SAFETY: the shim's `mutex_lock()` and `mutex_unlock()` of rtrace_ring_mutex, used for
-    // nothing else.
+    extern "C" {
+        /// `DEFINE_MUTEX` in sinks/ring/ring_shim.c.
+        static rtrace_ring_mutex: kernel::types::Opaque<bindings::mutex>;
+    }
+    // SAFETY: rtrace_ring_mutex is defined by `DEFINE_MUTEX` and used for nothing else.
     unsafe {
         GlobalLock::new(
             State {
                 buffers: None,
                 overwrite: false,
             },
-            rtrace_ring_lock,
-            rtrace_ring_unlock,
+            &rtrace_ring_mutex,
         )
     }
 };

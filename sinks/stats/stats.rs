@@ -71,11 +71,6 @@ const SCRATCH: usize = 4096;
 /// The same, in the `u64` words the areas are allocated as.
 const SCRATCH_WORDS: usize = SCRATCH / 8;
 
-extern "C" {
-    fn rtrace_stats_lock();
-    fn rtrace_stats_unlock();
-}
-
 // The dentry pointers are opaque here, never dereferenced.
 #[allow(improper_ctypes)]
 extern "C" {
@@ -256,15 +251,12 @@ struct Control {
 }
 
 static CONTROL: GlobalLock<Control> = {
-    // SAFETY: the shim's `mutex_lock()` and `mutex_unlock()` of rtrace_stats_mutex, which
-    // protects nothing else.
-    unsafe {
-        GlobalLock::new(
-            Control { hists: KVec::new() },
-            rtrace_stats_lock,
-            rtrace_stats_unlock,
-        )
+    extern "C" {
+        /// `DEFINE_MUTEX` in sinks/stats/stats_shim.c.
+        static rtrace_stats_mutex: kernel::types::Opaque<bindings::mutex>;
     }
+    // SAFETY: rtrace_stats_mutex is defined by `DEFINE_MUTEX` and protects nothing else.
+    unsafe { GlobalLock::new(Control { hists: KVec::new() }, &rtrace_stats_mutex) }
 };
 
 /// The current snapshot of the histograms (null when there is none), RCU-protected.

@@ -11,23 +11,8 @@
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 
-/* Protects the histograms' setup and teardown (sinks/stats/stats.rs: CONTROL). */
-static DEFINE_MUTEX(rtrace_stats_mutex);
-
-void rtrace_stats_lock(void);
-void rtrace_stats_unlock(void);
-
-/* sinks/stats/stats.rs: CONTROL.lock() */
-void rtrace_stats_lock(void)
-{
-	mutex_lock(&rtrace_stats_mutex);
-}
-
-/* sinks/stats/stats.rs: Guard::drop() */
-void rtrace_stats_unlock(void)
-{
-	mutex_unlock(&rtrace_stats_mutex);
-}
+/* Protects the histograms' setup and teardown (sinks/stats/stats.rs: CONTROL, which takes it). */
+DEFINE_MUTEX(rtrace_stats_mutex);
 
 /* Defined in Rust, sinks/stats/stats.rs. */
 int rtrace_stats_counts_show(struct seq_file *m, void *v);
