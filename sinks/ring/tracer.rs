@@ -33,8 +33,15 @@ pub(crate) const SIZE_KB_DEFAULT: usize = 1024;
 extern "C" {
     fn rtrace_ring_lock();
     fn rtrace_ring_unlock();
+    #[cfg(not(target_arch = "x86_64"))]
     fn rtrace_ring_clock() -> u64;
     fn rtrace_ring_wake();
+}
+
+#[cfg(target_arch = "x86_64")]
+extern "C" {
+    /// The scheduler's clock, kernel/sched/clock.c (exported on x86_64).
+    fn local_clock() -> u64;
 }
 
 /// One CPU's buffer and what readers keep about it.
@@ -188,6 +195,23 @@ impl Kernel {
         unsafe { &*crate::rtrace::percpu::current() }
     }
 
+    /// The first 8 bytes of `comm` as one word: one load where `comm` is 8-byte aligned (it is
+    /// in x86_64's and arm64's `task_struct`), byte loads elsewhere. Read as `comm` reads it.
+    #[inline(always)]
+    fn name_start(task: &bindings::task_struct) -> u64 {
+        let at = core::ptr::addr_of!(task.comm).cast::<u64>();
+        if core::mem::offset_of!(bindings::task_struct, comm) % 8 == 0
+            && core::mem::align_of::<bindings::task_struct>() >= 8
+        {
+            // SAFETY: 8 of `comm`'s 16 bytes, in a live task, at an 8-byte-aligned address (the
+            // offset and the struct's alignment are, checked above).
+            unsafe { core::ptr::read_volatile(at) }
+        } else {
+            // SAFETY: as above, byte by byte (no alignment needed).
+            u64::from_ne_bytes(unsafe { core::ptr::read_volatile(at.cast::<[u8; 8]>()) })
+        }
+    }
+
     /// `comm`, which `set_task_comm()` may rewrite meanwhile: a volatile copy gets the old name,
     /// the new one, or a mix, as ftrace's `memcpy()` does.
     fn comm(task: &bindings::task_struct) -> [u8; 16] {
@@ -199,8 +223,14 @@ impl Kernel {
 impl WriterContext for Kernel {
     #[inline(always)]
     fn now(&self) -> u64 {
+        // x86_64 selects HAVE_UNSTABLE_SCHED_CLOCK, where `local_clock()` is an exported
+        // function: called directly, not through the shim (elsewhere it may be an inline).
+        #[cfg(target_arch = "x86_64")]
         // SAFETY: no precondition.
-        unsafe { rtrace_ring_clock() }
+        return unsafe { local_clock() };
+        #[cfg(not(target_arch = "x86_64"))]
+        // SAFETY: no precondition.
+        return unsafe { rtrace_ring_clock() };
     }
 
     #[inline(always)]
@@ -208,11 +238,7 @@ impl WriterContext for Kernel {
         let task = Self::task();
         // The task's address, then its pid (a freed task's memory may hold the next) with the
         // start of its name (`exec` renames): a change of any writes a context record.
-        // SAFETY: the first 8 of `comm`'s 16 bytes, in a live task, read as `comm` reads them
-        // (a byte array: no alignment needed).
-        let name =
-            unsafe { core::ptr::read_volatile(core::ptr::addr_of!(task.comm).cast::<[u8; 8]>()) };
-        let name = u64::from_ne_bytes(name);
+        let name = Self::name_start(task);
         [
             task as *const bindings::task_struct as u64,
             ((task.pid as u32 as u64) << 32) ^ name,
