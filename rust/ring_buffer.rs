@@ -45,7 +45,13 @@
 //! again, seqlock-style. A copy that fails the check is thrown away (its record was counted as
 //! overrun). Consumers are serialised by their caller (the tracer's mutex).
 
-use core::sync::atomic::{compiler_fence, fence, AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::compiler_fence;
+// The loom model tests (rust/tests/loom_ring.rs) run this code with loom's atomics, which check
+// every interleaving on the C11 memory model.
+#[cfg(not(loom))]
+use core::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, Ordering};
+#[cfg(loom)]
+use loom::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use super::ring_record::{
     write_context, write_time, Context, Decoder, RawHeader, ALIGN, CONTEXT_ID, CONTEXT_RECORD,
@@ -55,42 +61,46 @@ use super::ring_record::{
 /// Updates of what only one CPU's writers change (a task and the interrupts that nest on it):
 /// one instruction without the `lock` prefix is atomic against interrupts of the same CPU, as the
 /// kernel's `local_t` is; other CPUs only read these values. Elsewhere than on x86_64, atomic
-/// operations.
+/// operations (and under loom, which models them as such).
 mod local {
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(loom)]
+    use loom::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+    #[cfg(all(not(loom), not(target_arch = "x86_64")))]
     use core::sync::atomic::Ordering;
+    #[cfg(not(loom))]
     use core::sync::atomic::{AtomicU32, AtomicU64};
 
     /// `*a += 1`.
     #[inline(always)]
     pub(super) fn inc(a: &AtomicU64) {
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(all(not(loom), target_arch = "x86_64"))]
         // SAFETY: one instruction on a valid, aligned `u64` that only this CPU writes; the asm is
         // a compiler barrier, as `local_inc()` is.
         unsafe {
             core::arch::asm!("incq ({p})", p = in(reg) a.as_ptr(), options(att_syntax, nostack))
         };
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(any(loom, not(target_arch = "x86_64")))]
         a.fetch_add(1, Ordering::Relaxed);
     }
 
     /// `*a += n` (wrapping; `n` may be `u32::MAX` for a decrement).
     #[inline(always)]
     pub(super) fn add32(a: &AtomicU32, n: u32) {
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(all(not(loom), target_arch = "x86_64"))]
         // SAFETY: as in `inc`.
         unsafe {
             core::arch::asm!("addl {n:e}, ({p})", p = in(reg) a.as_ptr(), n = in(reg) n,
                 options(att_syntax, nostack))
         };
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(any(loom, not(target_arch = "x86_64")))]
         a.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Replaces `*a` by `new` if it is `old`; whether it was.
     #[inline(always)]
     pub(super) fn cmpxchg(a: &AtomicU64, old: u64, new: u64) -> bool {
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(all(not(loom), target_arch = "x86_64"))]
         {
             let prev: u64;
             // SAFETY: as in `inc`: `cmpxchg` without `lock` cannot be split by an interrupt.
@@ -100,7 +110,7 @@ mod local {
             };
             prev == old
         }
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(any(loom, not(target_arch = "x86_64")))]
         a.compare_exchange(old, new, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
     }
@@ -186,7 +196,7 @@ pub struct SubBuf {
 
 impl SubBuf {
     /// A slot of a new buffer.
-    pub const fn new() -> Self {
+    pub fn new() -> Self {
         Self {
             data_end: AtomicU32::new(0),
             events: AtomicU64::new(0),
@@ -313,6 +323,37 @@ impl CpuRing {
             loss_open: AtomicBool::new(false),
             loss_pos: AtomicU64::new(0),
             loss_ts: AtomicU64::new(0),
+        }
+    }
+
+    /// Empties the buffer in place: no record, every counter at 0, the mode kept. The data are
+    /// left as they are (readers never look past `committed`, and writers clear the padding
+    /// they leave). `&mut`: no writer or reader may be inside the ring meanwhile (the tracer
+    /// unpublishes its buffers and waits for a grace period first).
+    pub fn reset(&mut self) {
+        for a in [
+            &self.head,
+            &self.committed,
+            &self.read,
+            &self.read_in_sub,
+            &self.last_ts,
+            &self.last_task[0],
+            &self.last_task[1],
+            &self.entries,
+            &self.consumed,
+            &self.dropped,
+            &self.loss_pos,
+            &self.loss_ts,
+        ] {
+            a.store(0, Ordering::Relaxed);
+        }
+        self.nesting.store(0, Ordering::Relaxed);
+        self.loss_open.store(false, Ordering::Relaxed);
+        for i in 0..self.g.nsub {
+            let slot = self.slot(i);
+            slot.data_end.store(0, Ordering::Relaxed);
+            slot.events.store(0, Ordering::Relaxed);
+            slot.base.store(0, Ordering::Relaxed);
         }
     }
 
@@ -791,7 +832,7 @@ pub struct DueLoss {
 
 impl LossReports {
     /// Nothing reported yet.
-    pub const fn new() -> Self {
+    pub fn new() -> Self {
         Self {
             dropped: AtomicU64::new(0),
             overrun: AtomicU64::new(0),
@@ -844,7 +885,7 @@ impl LossReports {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use crate::ring_record::{Header, Records, LOST_ID};
@@ -1398,6 +1439,39 @@ mod tests {
             best = best.min(start.elapsed().as_nanos() as f64 / n as f64);
         }
         println!("ring writer: {best:.1} ns per 36-byte record (best of 5 x 2,000,000)");
+    }
+
+    /// A reset empties the ring in place: counters at 0, the next record at the start, with
+    /// its context record, readable; the mode is kept.
+    #[test]
+    fn reset_empties_in_place() {
+        for overwrite in [false, true] {
+            let mut o = ring(256, 4, overwrite);
+            let w = W::new(7, 3);
+            for s in 0..100u64 {
+                write(&o.ring, &w, 1, s, 20);
+            }
+            let mut r = Reader::new();
+            r.next(&o.ring).unwrap();
+            let owned = Arc::get_mut(&mut o).unwrap();
+            let data = owned.data.as_ptr();
+            owned.ring.reset();
+            assert_eq!(owned.ring.counters(), Counters::default());
+            assert_eq!((owned.ring.read_pos(), owned.ring.committed()), (0, 0));
+            assert_eq!(owned.ring.overwrite(), overwrite);
+            assert_eq!(owned.data.as_ptr(), data);
+            for s in 0..3u64 {
+                assert!(write(&o.ring, &w, 1, 500 + s, 20));
+            }
+            let mut r = Reader::new();
+            for s in 0..3u64 {
+                let (h, p) = r.next(&o.ring).unwrap();
+                assert_eq!((h.ts, h.pid, seq_of(&p)), (7, 3, 500 + s));
+            }
+            assert!(r.next(&o.ring).is_none());
+            let c = o.ring.counters();
+            assert_eq!((c.entries, c.read, c.lost()), (3, 3, 0));
+        }
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! into them.
 //!
 //! Writers find the buffers through [`ACTIVE`], inside the marker site's RCU-sched read side.
-//! Resizing and resetting publish a new set and free the old one after a grace period; a record
-//! reserved in the old set is committed there (its reservation's handle is its `CpuBuf`), so a
-//! writer never straddles two sets. Readers and control files hold the tracer's mutex ([`state`]) while they
+//! Resizing publishes a new set and frees the old one after a grace period; a record reserved in
+//! the old set is committed there (its reservation's handle is its `CpuBuf`), so a writer never
+//! straddles two sets. Resetting unpublishes the set, waits for a grace period, empties it in
+//! place and publishes it again. Readers and control files hold the tracer's mutex ([`state`]) while they
 //! use the buffers, which is what keeps a set alive under them.
 
 use core::ptr::NonNull;
@@ -176,6 +177,33 @@ impl State {
         // inside a marker site's RCU-sched read side.
         crate::rtrace::rcu::synchronize();
         drop(old);
+    }
+}
+
+impl State {
+    /// Empties the buffers in place, without allocating (or makes the first set, if there is
+    /// none): they are unpublished, so that writers find none and record nothing meanwhile (as
+    /// ftrace's writers while its buffers are reset), then emptied once a grace period has
+    /// passed, when no writer is inside a reservation, and published again. Readers and
+    /// control files are held off by the mutex, which the caller holds through `self`.
+    pub(crate) fn reset(&mut self) -> Result {
+        let Some(buffers) = self.buffers.as_deref_mut() else {
+            let new = Buffers::new(SIZE_KB_DEFAULT, self.overwrite)?;
+            self.replace(Some(new));
+            return Ok(());
+        };
+        ACTIVE.store(core::ptr::null_mut(), Ordering::Release);
+        // Every writer that found the set has committed after a grace period: writers run
+        // inside a marker site's RCU-sched read side.
+        crate::rtrace::rcu::synchronize();
+        for buf in buffers.cpus.iter_mut() {
+            buf.ring.reset();
+            buf.losses = LossReports::new();
+        }
+        // Readers of `trace` that hold positions in the emptied set start again.
+        buffers.generation = GENERATION.fetch_add(1, Ordering::Relaxed) + 1;
+        ACTIVE.store(buffers as *mut Buffers, Ordering::Release);
+        Ok(())
     }
 }
 
