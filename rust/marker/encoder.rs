@@ -61,9 +61,22 @@ impl<const N: usize, const M: usize> Chars<N> for &[u8; M] {
 
     #[inline(always)]
     fn store(&self, out: &mut [u8; N]) {
-        // Both lengths are constants: so are the copy's and the padding's.
-        let keep = if M < N { M } else { N.saturating_sub(1) };
-        store_chars(out, &self[..], keep);
+        // Both lengths are constants: the copy is a few moves of whole arrays, with no call to
+        // `copy_from_slice` or `fill` (which the kernel's `core` keeps out of line) and no
+        // length checked at run time.
+        if let Some(from) = self.first_chunk::<N>() {
+            // At least `N` bytes: the first `N - 1`, then the NUL.
+            *out = *from;
+            if let Some(last) = out.last_mut() {
+                *last = 0;
+            }
+        } else {
+            // Fewer (`M < N`): all of them, then NULs.
+            *out = [0; N];
+            if let Some((head, _)) = out.split_first_chunk_mut::<M>() {
+                *head = **self;
+            }
+        }
     }
 }
 

@@ -753,13 +753,7 @@ fn control(kind: usize, text: &str) -> Result {
                 pr_err!("reset: write 1 to empty the buffers\n");
                 return Err(EINVAL);
             }
-            let kb = state
-                .buffers
-                .as_deref()
-                .map_or(tracer::SIZE_KB_DEFAULT, |b| b.size_kb);
-            let new = Buffers::new(kb, state.overwrite)?;
-            state.replace(Some(new));
-            Ok(())
+            state.reset()
         }
         _ => Err(EPERM),
     }

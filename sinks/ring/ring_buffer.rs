@@ -45,63 +45,72 @@
 //! again, seqlock-style. A copy that fails the check is thrown away (its record was counted as
 //! overrun). Consumers are serialised by their caller (the tracer's mutex).
 
-use core::sync::atomic::{compiler_fence, fence, AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::compiler_fence;
+// The loom model tests (rust/tests/loom_ring.rs) run this code with loom's atomics, which check
+// every interleaving on the C11 memory model.
+#[cfg(not(loom))]
+use core::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, Ordering};
+#[cfg(loom)]
+use loom::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use super::ring_record::{
-    padded_len, write_context, write_time, Context, Decoder, RawHeader, CONTEXT_ID, CONTEXT_RECORD,
+    write_context, write_time, Context, Decoder, RawHeader, ALIGN, CONTEXT_ID, CONTEXT_RECORD,
     HEADER_LEN, ID_MAX, TIME_ID, TIME_RECORD,
 };
 
 /// Updates of what only one CPU's writers change (a task and the interrupts that nest on it):
 /// one instruction without the `lock` prefix is atomic against interrupts of the same CPU, as the
 /// kernel's `local_t` is; other CPUs only read these values. Elsewhere than on x86_64, atomic
-/// operations.
+/// operations (and under loom, which models them as such).
 mod local {
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(loom)]
+    use loom::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+    #[cfg(all(not(loom), not(target_arch = "x86_64")))]
     use core::sync::atomic::Ordering;
+    #[cfg(not(loom))]
     use core::sync::atomic::{AtomicU32, AtomicU64};
 
-    /// `*a += n`.
+    /// `*a += 1`.
     #[inline(always)]
-    pub(super) fn add(a: &AtomicU64, n: u64) {
-        #[cfg(target_arch = "x86_64")]
+    pub(super) fn inc(a: &AtomicU64) {
+        #[cfg(all(not(loom), target_arch = "x86_64"))]
         // SAFETY: one instruction on a valid, aligned `u64` that only this CPU writes; the asm is
-        // a compiler barrier, as `local_add()` is.
+        // a compiler barrier, as `local_inc()` is.
         unsafe {
-            core::arch::asm!("addq {n}, ({p})", p = in(reg) a.as_ptr(), n = in(reg) n,
-                options(att_syntax, nostack))
+            core::arch::asm!("incq ({p})", p = in(reg) a.as_ptr(), options(att_syntax, nostack))
         };
-        #[cfg(not(target_arch = "x86_64"))]
-        a.fetch_add(n, Ordering::Relaxed);
+        #[cfg(any(loom, not(target_arch = "x86_64")))]
+        a.fetch_add(1, Ordering::Relaxed);
     }
 
     /// `*a += n` (wrapping; `n` may be `u32::MAX` for a decrement).
     #[inline(always)]
     pub(super) fn add32(a: &AtomicU32, n: u32) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: as in `add`.
+        #[cfg(all(not(loom), target_arch = "x86_64"))]
+        // SAFETY: as in `inc`.
         unsafe {
             core::arch::asm!("addl {n:e}, ({p})", p = in(reg) a.as_ptr(), n = in(reg) n,
                 options(att_syntax, nostack))
         };
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(any(loom, not(target_arch = "x86_64")))]
         a.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Replaces `*a` by `new` if it is `old`; whether it was.
     #[inline(always)]
     pub(super) fn cmpxchg(a: &AtomicU64, old: u64, new: u64) -> bool {
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(all(not(loom), target_arch = "x86_64"))]
         {
             let prev: u64;
-            // SAFETY: as in `add`: `cmpxchg` without `lock` cannot be split by an interrupt.
+            // SAFETY: as in `inc`: `cmpxchg` without `lock` cannot be split by an interrupt.
             unsafe {
                 core::arch::asm!("cmpxchgq {new}, ({p})", p = in(reg) a.as_ptr(),
                     new = in(reg) new, inout("rax") old => prev, options(att_syntax, nostack))
             };
             prev == old
         }
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(any(loom, not(target_arch = "x86_64")))]
         a.compare_exchange(old, new, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
     }
@@ -133,6 +142,55 @@ pub trait WriterContext {
     fn context(&self) -> Context;
 }
 
+/// The shape of a buffer: `nsub` sub-buffers of `1 << sub_shift` bytes, both powers of two, and
+/// the masks that split a position, computed once so that the writer's arithmetic is shifts and
+/// masks without a check (shifts by `sub_shift < 64` and masks cannot overflow).
+#[derive(Clone, Copy)]
+struct Geometry {
+    sub_shift: u32,
+    /// `sub_size - 1`: a position's offset in its sub-buffer.
+    sub_mask: u64,
+    /// The number of sub-buffers.
+    nsub: u64,
+    /// `nsub - 1`: a sub-buffer's slot.
+    nsub_mask: u64,
+    /// `size - 1`: a position's offset in the data (its slot's start plus its offset).
+    data_mask: u64,
+    /// The largest payload of a marker's record.
+    max_payload: usize,
+}
+
+impl Geometry {
+    #[inline(always)]
+    fn sub_size(self) -> usize {
+        self.sub_mask as usize + 1
+    }
+
+    /// The sub-buffer of the stream that holds `pos`.
+    #[inline(always)]
+    fn sub(self, pos: u64) -> u64 {
+        pos.wrapping_shr(self.sub_shift)
+    }
+
+    /// The start of sub-buffer `sub` of the stream.
+    #[inline(always)]
+    fn start(self, sub: u64) -> u64 {
+        sub.wrapping_shl(self.sub_shift)
+    }
+
+    /// `pos`'s offset in its sub-buffer.
+    #[inline(always)]
+    fn offset(self, pos: u64) -> usize {
+        (pos & self.sub_mask) as usize
+    }
+
+    /// The slot of sub-buffer `sub`.
+    #[inline(always)]
+    fn slot(self, sub: u64) -> usize {
+        (sub & self.nsub_mask) as usize
+    }
+}
+
 /// What one sub-buffer keeps besides its data (one per slot, given to [`CpuRing::new`]).
 pub struct SubBuf {
     /// Where its data end, noted by the writer that leaves it.
@@ -146,7 +204,7 @@ pub struct SubBuf {
 
 impl SubBuf {
     /// A slot of a new buffer.
-    pub const fn new() -> Self {
+    pub fn new() -> Self {
         Self {
             data_end: AtomicU32::new(0),
             events: AtomicU64::new(0),
@@ -204,16 +262,14 @@ pub struct Found {
 ///
 /// # Invariants
 ///
-/// `data` points to `sub_size << nsub_shift` bytes, 8-byte aligned, and `subs` to `nsub`
-/// [`SubBuf`]s, both valid for as long as the ring; `sub_size` and `nsub` are powers of two
-/// (`sub_shift` and `nsub_shift` their logarithms), `SUB_SIZE_MIN <= sub_size <= SUB_SIZE_MAX`,
-/// `nsub >= 2`. Only writers of one CPU, which nest last-in first-out, call `reserve` and
+/// `data` points to `sub_size * nsub` bytes, 8-byte aligned, and `subs` to `nsub` [`SubBuf`]s,
+/// both valid for as long as the ring; `g` describes them: `sub_size` and `nsub` are powers of
+/// two, `SUB_SIZE_MIN <= sub_size <= SUB_SIZE_MAX`, `nsub >= 2`. Only writers of one CPU, which nest last-in first-out, call `reserve` and
 /// `commit` (their contract), so the fields marked writer-local are changed by one CPU only.
 pub struct CpuRing {
     data: *mut u8,
     subs: *const SubBuf,
-    sub_shift: u32,
-    nsub_shift: u32,
+    g: Geometry,
     overwrite: AtomicBool,
     head: AtomicU64,
     committed: AtomicU64,
@@ -253,8 +309,14 @@ impl CpuRing {
         Self {
             data,
             subs,
-            sub_shift: sub_size.trailing_zeros(),
-            nsub_shift: nsub.trailing_zeros(),
+            g: Geometry {
+                sub_shift: sub_size.trailing_zeros(),
+                sub_mask: sub_size as u64 - 1,
+                nsub: nsub as u64,
+                nsub_mask: nsub as u64 - 1,
+                data_mask: (sub_size * nsub) as u64 - 1,
+                max_payload: sub_size - 8 - CONTEXT_RECORD - HEADER_LEN,
+            },
             overwrite: AtomicBool::new(false),
             head: AtomicU64::new(0),
             committed: AtomicU64::new(0),
@@ -272,6 +334,37 @@ impl CpuRing {
         }
     }
 
+    /// Empties the buffer in place: no record, every counter at 0, the mode kept. The data are
+    /// left as they are (readers never look past `committed`, and writers clear the padding
+    /// they leave). `&mut`: no writer or reader may be inside the ring meanwhile (the tracer
+    /// unpublishes its buffers and waits for a grace period first).
+    pub fn reset(&mut self) {
+        for a in [
+            &self.head,
+            &self.committed,
+            &self.read,
+            &self.read_in_sub,
+            &self.last_ts,
+            &self.last_task[0],
+            &self.last_task[1],
+            &self.entries,
+            &self.consumed,
+            &self.dropped,
+            &self.loss_pos,
+            &self.loss_ts,
+        ] {
+            a.store(0, Ordering::Relaxed);
+        }
+        self.nesting.store(0, Ordering::Relaxed);
+        self.loss_open.store(false, Ordering::Relaxed);
+        for i in 0..self.g.nsub {
+            let slot = self.slot(i);
+            slot.data_end.store(0, Ordering::Relaxed);
+            slot.events.store(0, Ordering::Relaxed);
+            slot.base.store(0, Ordering::Relaxed);
+        }
+    }
+
     /// Chooses overwrite (`true`) or discard mode for the next records.
     pub fn set_overwrite(&self, on: bool) {
         self.overwrite.store(on, Ordering::Relaxed);
@@ -282,8 +375,9 @@ impl CpuRing {
         self.overwrite.load(Ordering::Relaxed)
     }
 
+    #[inline(always)]
     fn sub_size(&self) -> usize {
-        1 << self.sub_shift
+        self.g.sub_size()
     }
 
     /// The largest reservation a sub-buffer takes (context record included): a sub-buffer is
@@ -294,35 +388,38 @@ impl CpuRing {
     }
 
     /// The largest payload a marker's record may have here.
+    #[inline(always)]
     pub fn max_payload(&self) -> usize {
-        self.max_record() - CONTEXT_RECORD - HEADER_LEN
+        self.g.max_payload
     }
 
     /// Bytes of data, all sub-buffers together.
     #[allow(dead_code, reason = "the tracer sizes its buffers itself")]
     pub fn size(&self) -> usize {
-        self.sub_size() << self.nsub_shift
+        self.g.data_mask as usize + 1
     }
 
+    #[inline(always)]
     fn sub(&self, pos: u64) -> u64 {
-        pos >> self.sub_shift
+        self.g.sub(pos)
     }
 
+    #[inline(always)]
     fn offset(&self, pos: u64) -> usize {
-        (pos & (self.sub_size() as u64 - 1)) as usize
+        self.g.offset(pos)
     }
 
+    #[inline(always)]
     fn slot(&self, sub: u64) -> &SubBuf {
-        let i = (sub & ((1u64 << self.nsub_shift) - 1)) as usize;
-        // SAFETY: by the type invariant `subs` has `nsub` entries; `i < nsub`.
-        unsafe { &*self.subs.add(i) }
+        // SAFETY: by the type invariant `subs` has `nsub` entries; the slot is below `nsub`.
+        unsafe { &*self.subs.add(self.g.slot(sub)) }
     }
 
-    /// The address of position `pos`.
+    /// The address of position `pos`: its slot's start plus its offset, `pos` modulo the size.
+    #[inline(always)]
     fn at(&self, pos: u64) -> *mut u8 {
-        let slot = (self.sub(pos) & ((1u64 << self.nsub_shift) - 1)) as usize;
-        // SAFETY: `slot < nsub` and the offset is below `sub_size`: inside `data` (invariant).
-        unsafe { self.data.add((slot << self.sub_shift) + self.offset(pos)) }
+        // SAFETY: below the size of `data` (type invariant).
+        unsafe { self.data.add((pos & self.g.data_mask) as usize) }
     }
 
     /// Copies `out.len()` bytes (a multiple of 4) at `pos` (4-byte aligned, the bytes inside
@@ -350,7 +447,7 @@ impl CpuRing {
             // The tag of the sub-buffer of a reservation not committed yet cannot change under
             // its writer: the slot is reused only after `committed` passed it.
             if v & !0xffff_ffff == tag {
-                local::add(events, 1);
+                local::inc(events);
                 return;
             }
             // First record of this sub-buffer: the count starts again.
@@ -387,22 +484,27 @@ impl CpuRing {
         payload_len: usize,
         w: &impl WriterContext,
     ) -> Option<*mut u8> {
-        local::add(&self.entries, 1);
+        // Read once: the asm of the writer-local updates is a compiler barrier, after which the
+        // fields of `self` would be loaded again.
+        let g = self.g;
+        local::inc(&self.entries);
         local::add32(&self.nesting, 1);
         compiler_fence(Ordering::SeqCst);
-        let len = match u16::try_from(payload_len) {
-            Ok(len) if payload_len <= self.max_payload() && id != 0 && id <= ID_MAX => len,
-            _ => return self.drop_record(self.head.load(Ordering::Relaxed), w.now()),
-        };
-        let rec = padded_len(payload_len);
+        if payload_len > g.max_payload || id == 0 || id > ID_MAX {
+            return self.drop_record(self.head.load(Ordering::Relaxed), w.now());
+        }
+        // `max_payload < SUB_SIZE_MAX`: the length fits 16 bits, and none of the sums of
+        // lengths and offsets below a sub-buffer's size overflows.
+        let len = payload_len as u16;
+        let rec = payload_len.wrapping_add(HEADER_LEN + ALIGN - 1) & !(ALIGN - 1);
+        let with_context = rec.wrapping_add(CONTEXT_RECORD);
         let task = w.task();
-        let sub_size = self.sub_size();
         loop {
             let head = self.head.load(Ordering::Relaxed);
             // Read inside the loop: a writer that reserves after this read makes the
             // `compare_exchange` below fail, so times follow buffer order.
             let ts = w.now();
-            let off = self.offset(head);
+            let off = g.offset(head);
             // An interrupt between the two stores below sees half of the identity changed:
             // it writes a context record more, never one less.
             let new_task = self.last_task[0].load(Ordering::Relaxed) != task[0]
@@ -415,9 +517,11 @@ impl CpuRing {
             } else {
                 0
             };
+            // Positions are byte counts that never wrap in practice (2^64 bytes).
             let start;
-            if off + prefix + rec < sub_size {
-                if !local::cmpxchg(&self.head, head, head + (prefix + rec) as u64) {
+            let total = prefix.wrapping_add(rec);
+            if off.wrapping_add(total) < g.sub_size() {
+                if !local::cmpxchg(&self.head, head, head.wrapping_add(total as u64)) {
                     continue;
                 }
                 start = head;
@@ -425,13 +529,13 @@ impl CpuRing {
                 // Move to the next sub-buffer, if the reader has left the one it reuses; it
                 // starts with a context record.
                 prefix = CONTEXT_RECORD;
-                let next = self.sub(head) + 1;
+                let next = g.sub(head).wrapping_add(1);
                 let read = self.read.load(Ordering::Acquire);
-                if next - self.sub(read) >= 1u64 << self.nsub_shift {
+                if next.wrapping_sub(g.sub(read)) >= g.nsub {
                     if !self.overwrite() {
                         return self.drop_record(head, ts);
                     }
-                    let victim_end = (next - (1u64 << self.nsub_shift) + 1) << self.sub_shift;
+                    let victim_end = g.start(next.wrapping_sub(g.nsub).wrapping_add(1));
                     // An interrupted writer's record may still be in the oldest sub-buffer.
                     if self.committed.load(Ordering::Relaxed) < victim_end {
                         return self.drop_record(head, ts);
@@ -449,39 +553,35 @@ impl CpuRing {
                     // no-op on x86).
                     fence(Ordering::Release);
                 }
-                if !local::cmpxchg(
-                    &self.head,
-                    head,
-                    (next << self.sub_shift) + (prefix + rec) as u64,
-                ) {
+                start = g.start(next);
+                if !local::cmpxchg(&self.head, head, start.wrapping_add(with_context as u64)) {
                     continue;
                 }
                 // Published by this writer's commit, before which no reader passes `head`.
-                self.slot(next - 1)
+                self.slot(next.wrapping_sub(1))
                     .data_end
                     .store(off as u32, Ordering::Relaxed);
-                start = next << self.sub_shift;
             }
             self.last_ts.store(ts, Ordering::Relaxed);
             self.last_task[0].store(task[0], Ordering::Relaxed);
             self.last_task[1].store(task[1], Ordering::Relaxed);
-            self.count_event(self.sub(start));
+            self.count_event(g.sub(start));
             let at = self.at(start);
             if prefix == CONTEXT_RECORD {
                 // SAFETY: the reservation is `prefix + rec` bytes at `at`, ours until commit.
-                let out = unsafe { core::slice::from_raw_parts_mut(at, CONTEXT_RECORD) };
+                let out = unsafe { &mut *at.cast::<[u8; CONTEXT_RECORD]>() };
                 write_context(out, ts, &w.context());
             } else if prefix == TIME_RECORD {
                 // SAFETY: as above.
-                let out = unsafe { core::slice::from_raw_parts_mut(at, TIME_RECORD) };
+                let out = unsafe { &mut *at.cast::<[u8; TIME_RECORD]>() };
                 write_time(out, ts);
             }
             // SAFETY: inside the reservation, 4-byte aligned (positions and lengths are).
             let record = unsafe { at.add(prefix) };
             // The padding is zero whatever the slot held before: the last word is cleared, then
             // the payload written over its first bytes.
-            // SAFETY: `rec - 4 >= HEADER_LEN - 4`: a word of the record, aligned.
-            unsafe { record.add(rec - 4).cast::<u32>().write(0) };
+            // SAFETY: `rec >= HEADER_LEN`: the record's last word, aligned.
+            unsafe { record.add(rec.wrapping_sub(4)).cast::<u32>().write(0) };
             // SAFETY: the header's 8 bytes, at the record's start.
             unsafe {
                 record
@@ -496,7 +596,7 @@ impl CpuRing {
     /// Drops a record that would have gone at `head` at time `ts`: the first drop not reported
     /// yet is noted there, for readers to report the loss where it happened.
     fn drop_record(&self, head: u64, ts: u64) -> Option<*mut u8> {
-        local::add(&self.dropped, 1);
+        local::inc(&self.dropped);
         if !self.loss_open.load(Ordering::Relaxed) {
             self.loss_pos.store(head, Ordering::Relaxed);
             self.loss_ts.store(ts, Ordering::Relaxed);
@@ -531,13 +631,16 @@ impl CpuRing {
     ///
     /// A writer of this ring's CPU, preemption still disabled, whose [`Self::reserve`] returned
     /// a record not committed yet, every reservation taken after it on this CPU committed.
+    #[inline(always)]
     pub unsafe fn commit(&self) {
         self.finish();
     }
 
     /// Ends a writer: an inner one only leaves; the outermost publishes everything reserved,
     /// again if an interrupt reserved and committed between its load of `head` and its leaving.
+    #[inline(always)]
     fn finish(&self) {
+        let g = self.g;
         compiler_fence(Ordering::SeqCst);
         loop {
             if self.nesting.load(Ordering::Relaxed) != 1 {
@@ -548,10 +651,10 @@ impl CpuRing {
             // No writer is inside a reservation now: the counts of the sub-buffers entered
             // since the last publication are final, and give each its records before.
             let old = self.committed.load(Ordering::Relaxed);
-            let mut q = self.sub(old);
-            while q < self.sub(head) {
+            let mut q = g.sub(old);
+            while q < g.sub(head) {
                 let base = self.slot(q).base.load(Ordering::Relaxed) + self.events_in(q);
-                q += 1;
+                q = q.wrapping_add(1);
                 self.slot(q).base.store(base, Ordering::Relaxed);
             }
             // Release: the records' bytes (and the counts) are visible before their
@@ -590,7 +693,7 @@ impl CpuRing {
                 return None;
             }
             let sub = self.sub(pos);
-            let sub_end = (sub + 1) << self.sub_shift;
+            let sub_end = self.g.start(sub + 1);
             // The writer left this sub-buffer: its data end where it noted.
             if sub_end <= committed
                 && self.offset(pos) >= self.slot(sub).data_end.load(Ordering::Relaxed) as usize
@@ -654,7 +757,7 @@ impl CpuRing {
             at += found.len as u64;
         }
         // The sub-buffer is reused only once `read` passed its end.
-        let sub_last = (self.sub(pos) << self.sub_shift) + self.sub_size() as u64 - 1;
+        let sub_last = self.g.start(self.sub(pos)) + self.sub_size() as u64 - 1;
         self.still_valid(sub_last).then_some(decoder)
     }
 
@@ -738,7 +841,7 @@ pub struct DueLoss {
 
 impl LossReports {
     /// Nothing reported yet.
-    pub const fn new() -> Self {
+    pub fn new() -> Self {
         Self {
             dropped: AtomicU64::new(0),
             overrun: AtomicU64::new(0),
@@ -791,7 +894,7 @@ impl LossReports {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use crate::ring_record::{Header, Records, LOST_ID};
@@ -1345,6 +1448,39 @@ mod tests {
             best = best.min(start.elapsed().as_nanos() as f64 / n as f64);
         }
         println!("ring writer: {best:.1} ns per 36-byte record (best of 5 x 2,000,000)");
+    }
+
+    /// A reset empties the ring in place: counters at 0, the next record at the start, with
+    /// its context record, readable; the mode is kept.
+    #[test]
+    fn reset_empties_in_place() {
+        for overwrite in [false, true] {
+            let mut o = ring(256, 4, overwrite);
+            let w = W::new(7, 3);
+            for s in 0..100u64 {
+                write(&o.ring, &w, 1, s, 20);
+            }
+            let mut r = Reader::new();
+            r.next(&o.ring).unwrap();
+            let owned = Arc::get_mut(&mut o).unwrap();
+            let data = owned.data.as_ptr();
+            owned.ring.reset();
+            assert_eq!(owned.ring.counters(), Counters::default());
+            assert_eq!((owned.ring.read_pos(), owned.ring.committed()), (0, 0));
+            assert_eq!(owned.ring.overwrite(), overwrite);
+            assert_eq!(owned.data.as_ptr(), data);
+            for s in 0..3u64 {
+                assert!(write(&o.ring, &w, 1, 500 + s, 20));
+            }
+            let mut r = Reader::new();
+            for s in 0..3u64 {
+                let (h, p) = r.next(&o.ring).unwrap();
+                assert_eq!((h.ts, h.pid, seq_of(&p)), (7, 3, 500 + s));
+            }
+            assert!(r.next(&o.ring).is_none());
+            let c = o.ring.counters();
+            assert_eq!((c.entries, c.read, c.lost()), (3, 3, 0));
+        }
     }
 
     #[test]

@@ -169,11 +169,15 @@ impl Context {
 #[inline(always)]
 pub fn write_context(out: &mut [u8], ts: u64, ctx: &Context) -> usize {
     let out = &mut out[..CONTEXT_RECORD];
-    out[..HEADER_LEN].copy_from_slice(&RawHeader::new(CONTEXT_ID, CONTEXT_LEN, ts).to_bytes());
-    out[8..16].copy_from_slice(&ts.to_le_bytes());
-    out[16..20].copy_from_slice(&ctx.pid.to_le_bytes());
-    out[20..24].copy_from_slice(&ctx.tgid.to_le_bytes());
-    out[24..40].copy_from_slice(&ctx.comm);
+    put(
+        out,
+        0,
+        RawHeader::new(CONTEXT_ID, CONTEXT_LEN, ts).to_bytes(),
+    );
+    put(out, 8, ts.to_le_bytes());
+    put(out, 16, ctx.pid.to_le_bytes());
+    put(out, 20, ctx.tgid.to_le_bytes());
+    put(out, 24, ctx.comm);
     CONTEXT_RECORD
 }
 
@@ -185,9 +189,19 @@ pub fn write_context(out: &mut [u8], ts: u64, ctx: &Context) -> usize {
 #[inline(always)]
 pub fn write_time(out: &mut [u8], ts: u64) -> usize {
     let out = &mut out[..TIME_RECORD];
-    out[..HEADER_LEN].copy_from_slice(&RawHeader::new(TIME_ID, TIME_LEN, ts).to_bytes());
-    out[8..16].copy_from_slice(&ts.to_le_bytes());
+    put(out, 0, RawHeader::new(TIME_ID, TIME_LEN, ts).to_bytes());
+    put(out, 8, ts.to_le_bytes());
     TIME_RECORD
+}
+
+/// Stores `bytes` at `at` in `out`, which holds them (the writers above, whose offsets and
+/// lengths are constants: an array store each, where `copy_from_slice` would be a call into
+/// the kernel's `core`, out of line).
+#[inline(always)]
+fn put<const N: usize>(out: &mut [u8], at: usize, bytes: [u8; N]) {
+    if let Some(to) = out.get_mut(at..).and_then(|o| o.first_chunk_mut::<N>()) {
+        *to = bytes;
+    }
 }
 
 /// Writes a whole record (header, `payload`, zero padding) of `id` at time `ts` at the start of

@@ -4,9 +4,10 @@
 //! into them.
 //!
 //! Writers find the buffers through [`ACTIVE`], inside the marker site's RCU-sched read side.
-//! Resizing and resetting publish a new set and free the old one after a grace period; a record
-//! reserved in the old set is committed there (its reservation's handle is its `CpuBuf`), so a
-//! writer never straddles two sets. Readers and control files hold the tracer's mutex ([`state`]) while they
+//! Resizing publishes a new set and frees the old one after a grace period; a record reserved in
+//! the old set is committed there (its reservation's handle is its `CpuBuf`), so a writer never
+//! straddles two sets. Resetting unpublishes the set, waits for a grace period, empties it in
+//! place and publishes it again. Readers and control files hold the tracer's mutex ([`state`]) while they
 //! use the buffers, which is what keeps a set alive under them.
 
 use core::ptr::NonNull;
@@ -31,8 +32,15 @@ pub(crate) const SIZE_KB_MAX: usize = 65536;
 pub(crate) const SIZE_KB_DEFAULT: usize = 1024;
 
 extern "C" {
+    #[cfg(not(target_arch = "x86_64"))]
     fn rtrace_ring_clock() -> u64;
     fn rtrace_ring_wake();
+}
+
+#[cfg(target_arch = "x86_64")]
+extern "C" {
+    /// The scheduler's clock, kernel/sched/clock.c (exported on x86_64).
+    fn local_clock() -> u64;
 }
 
 /// One CPU's buffer and what readers keep about it.
@@ -172,6 +180,33 @@ impl State {
     }
 }
 
+impl State {
+    /// Empties the buffers in place, without allocating (or makes the first set, if there is
+    /// none): they are unpublished, so that writers find none and record nothing meanwhile (as
+    /// ftrace's writers while its buffers are reset), then emptied once a grace period has
+    /// passed, when no writer is inside a reservation, and published again. Readers and
+    /// control files are held off by the mutex, which the caller holds through `self`.
+    pub(crate) fn reset(&mut self) -> Result {
+        let Some(buffers) = self.buffers.as_deref_mut() else {
+            let new = Buffers::new(SIZE_KB_DEFAULT, self.overwrite)?;
+            self.replace(Some(new));
+            return Ok(());
+        };
+        ACTIVE.store(core::ptr::null_mut(), Ordering::Release);
+        // Every writer that found the set has committed after a grace period: writers run
+        // inside a marker site's RCU-sched read side.
+        crate::rtrace::rcu::synchronize();
+        for buf in buffers.cpus.iter_mut() {
+            buf.ring.reset();
+            buf.losses = LossReports::new();
+        }
+        // Readers of `trace` that hold positions in the emptied set start again.
+        buffers.generation = GENERATION.fetch_add(1, Ordering::Relaxed) + 1;
+        ACTIVE.store(buffers as *mut Buffers, Ordering::Release);
+        Ok(())
+    }
+}
+
 /// This CPU's number; the caller has preemption disabled.
 #[inline(always)]
 fn this_cpu() -> usize {
@@ -188,6 +223,23 @@ impl Kernel {
         unsafe { &*crate::rtrace::kernel::percpu::current() }
     }
 
+    /// The first 8 bytes of `comm` as one word: one load where `comm` is 8-byte aligned (it is
+    /// in x86_64's and arm64's `task_struct`), byte loads elsewhere. Read as `comm` reads it.
+    #[inline(always)]
+    fn name_start(task: &bindings::task_struct) -> u64 {
+        let at = core::ptr::addr_of!(task.comm).cast::<u64>();
+        if core::mem::offset_of!(bindings::task_struct, comm) % 8 == 0
+            && core::mem::align_of::<bindings::task_struct>() >= 8
+        {
+            // SAFETY: 8 of `comm`'s 16 bytes, in a live task, at an 8-byte-aligned address (the
+            // offset and the struct's alignment are, checked above).
+            unsafe { core::ptr::read_volatile(at) }
+        } else {
+            // SAFETY: as above, byte by byte (no alignment needed).
+            u64::from_ne_bytes(unsafe { core::ptr::read_volatile(at.cast::<[u8; 8]>()) })
+        }
+    }
+
     /// `comm`, which `set_task_comm()` may rewrite meanwhile: a volatile copy gets the old name,
     /// the new one, or a mix, as ftrace's `memcpy()` does.
     fn comm(task: &bindings::task_struct) -> [u8; 16] {
@@ -199,8 +251,14 @@ impl Kernel {
 impl WriterContext for Kernel {
     #[inline(always)]
     fn now(&self) -> u64 {
+        // x86_64 selects HAVE_UNSTABLE_SCHED_CLOCK, where `local_clock()` is an exported
+        // function: called directly, not through the shim (elsewhere it may be an inline).
+        #[cfg(target_arch = "x86_64")]
         // SAFETY: no precondition.
-        unsafe { rtrace_ring_clock() }
+        return unsafe { local_clock() };
+        #[cfg(not(target_arch = "x86_64"))]
+        // SAFETY: no precondition.
+        return unsafe { rtrace_ring_clock() };
     }
 
     #[inline(always)]
@@ -208,11 +266,7 @@ impl WriterContext for Kernel {
         let task = Self::task();
         // The task's address, then its pid (a freed task's memory may hold the next) with the
         // start of its name (`exec` renames): a change of any writes a context record.
-        // SAFETY: the first 8 of `comm`'s 16 bytes, in a live task, read as `comm` reads them
-        // (a byte array: no alignment needed).
-        let name =
-            unsafe { core::ptr::read_volatile(core::ptr::addr_of!(task.comm).cast::<[u8; 8]>()) };
-        let name = u64::from_ne_bytes(name);
+        let name = Self::name_start(task);
         [
             task as *const bindings::task_struct as u64,
             ((task.pid as u32 as u64) << 32) ^ name,

@@ -135,6 +135,23 @@ echo 1024 >$R/buffer_size_kb
 unload rtrace_bridge >/dev/null
 check_eq "ring: reset empties and zeroes" "0 0" "$(stat entries) $(stat in_buffer)"
 
+# A reset empties the buffers in place: the tracer's vmalloc areas (one per CPU, 1024 KiB and a
+# guard page each) are the same before and after, where a new set would take new ones.
+areas() { awk -v s=$((1024 * 1024 + 4096)) '$2 == s { print $1 }' /proc/vmallocinfo | sort; }
+before=$(areas)
+echo ring:test:sched_switch >$SE
+echo "emit switch 5" >$C
+echo "!ring:test:sched_switch" >$SE
+check "ring: one vmalloc area per CPU for the buffers" test "$(echo "$before" | grep -c .)" -ge "$(ls $R/per_cpu | wc -l)"
+echo 1 >$R/reset
+check_eq "ring: reset empties the buffers" "0 0" "$(stat entries) $(stat in_buffer)"
+check_eq "ring: ... in place (the same vmalloc areas)" "$before" "$(areas)"
+echo ring:test:sched_switch >$SE
+echo "emit switch 4" >$C
+echo "!ring:test:sched_switch" >$SE
+drain /tmp/pipe.txt
+check_eq "ring: ... and records again from their start" "0 1 2 3" "$(sed -n 's/.*prev_pid=\([0-9]*\) .*/\1/p' /tmp/pipe.txt | tr '\n' ' ' | sed 's/ $//')"
+
 # The statistics sink counts what the tracer records, in the same run.
 load rtrace_stats >/dev/null
 echo 1 >$R/reset
