@@ -388,7 +388,7 @@ impl CpuRing {
     }
 
     /// The largest payload a marker's record may have here.
-    #[inline(always)]
+    #[cfg(test)]
     pub fn max_payload(&self) -> usize {
         self.g.max_payload
     }

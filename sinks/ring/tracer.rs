@@ -195,7 +195,7 @@ impl State {
         ACTIVE.store(core::ptr::null_mut(), Ordering::Release);
         // Every writer that found the set has committed after a grace period: writers run
         // inside a marker site's RCU-sched read side.
-        crate::rtrace::rcu::synchronize();
+        crate::rtrace::kernel::rcu::synchronize();
         for buf in buffers.cpus.iter_mut() {
             buf.ring.reset();
             buf.losses = LossReports::new();
