@@ -15,7 +15,8 @@
 //! * ftrace statistics at the start (zero) and at the end (per CPU: the records, and the lost
 //!   ones as `overrun`, which Perfetto reports as data losses);
 //! * each CPU's records as ftrace event bundles of at most [`BUNDLE_MAX`] events, in stream
-//!   order: `sched:sched_switch`, `sched_wakeup`, `sched_wakeup_new`, `sched_process_fork`,
+//!   order: `sched:sched_switch`, `sched_waking` (from which Perfetto draws its wakeup arrows),
+//!   `sched_wakeup`, `sched_wakeup_new`, `sched_process_fork`,
 //!   `sched_process_exit`, `irq:irq_handler_entry` and `irq_handler_exit` as Perfetto's typed
 //!   ftrace events (the fields of the same names; `prev_state` as ftrace records it), every
 //!   other marker as a generic ftrace event `subsystem:event` with its fields. A lost-events
@@ -143,6 +144,7 @@ fn event(format: &MarkerFormat, payload: &[u8], tgid: i32) -> Result<pb::Event> 
             next_pid: f.i32("next_pid"),
             next_prio: f.i32("next_prio"),
         }),
+        ("sched", "sched_waking") => pb::Event::SchedWaking(wakeup()),
         ("sched", "sched_wakeup") => pb::Event::SchedWakeup(wakeup()),
         ("sched", "sched_wakeup_new") => pb::Event::SchedWakeupNew(wakeup()),
         ("sched", "sched_process_fork") => pb::Event::SchedProcessFork(pb::SchedProcessFork {

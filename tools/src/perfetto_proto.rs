@@ -161,7 +161,7 @@ pub struct FtraceEvent {
     pub timestamp: Option<u64>,
     #[prost(uint32, optional, tag = "2")]
     pub pid: Option<u32>,
-    #[prost(oneof = "Event", tags = "4, 17, 36, 37, 114, 238, 239, 327")]
+    #[prost(oneof = "Event", tags = "4, 17, 20, 36, 37, 114, 238, 239, 327")]
     pub event: Option<Event>,
 }
 
@@ -172,6 +172,8 @@ pub enum Event {
     SchedSwitch(SchedSwitch),
     #[prost(message, tag = "17")]
     SchedWakeup(SchedWakeup),
+    #[prost(message, tag = "20")]
+    SchedWaking(SchedWakeup),
     #[prost(message, tag = "36")]
     IrqHandlerEntry(IrqHandlerEntry),
     #[prost(message, tag = "37")]
@@ -204,7 +206,8 @@ pub struct SchedSwitch {
     pub next_prio: Option<i32>,
 }
 
-/// `SchedWakeupFtraceEvent` and `SchedWakeupNewFtraceEvent` (the same fields).
+/// `SchedWakeupFtraceEvent`, `SchedWakingFtraceEvent` and `SchedWakeupNewFtraceEvent` (the same
+/// fields).
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct SchedWakeup {
     #[prost(string, optional, tag = "1")]

@@ -730,3 +730,69 @@ fn real_clock_and_uuid_in_the_exports() {
     }
     assert_eq!(per_cpu.len(), 2);
 }
+
+/// `sched:sched_waking` (recorded by the bridge since it has the event) is exported as
+/// `sched:sched_wakeup` is: the same text line, JSON and CTF events (every check of
+/// `check_recording`), and in the Perfetto trace Perfetto's own `SchedWakingFtraceEvent`, from
+/// which its UI draws the wakeup arrows, beside `SchedWakeupFtraceEvent`.
+#[test]
+fn sched_waking_is_decoded_like_sched_wakeup() {
+    use rtrace::record::Field;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rec");
+    let wake = |event, id| Marker {
+        subsystem: "sched",
+        event,
+        id,
+        fields: vec![
+            Field {
+                name: "comm",
+                ty: FieldType::Chars(16),
+            },
+            Field {
+                name: "pid",
+                ty: FieldType::I32,
+            },
+            Field {
+                name: "prio",
+                ty: FieldType::I32,
+            },
+            Field {
+                name: "target_cpu",
+                ty: FieldType::I32,
+            },
+        ],
+    };
+    let m = [wake("sched_waking", 1), wake("sched_wakeup", 2)];
+    let values = [
+        Value::Chars(b"sleep"),
+        Value::I(99),
+        Value::I(120),
+        Value::I(1),
+    ];
+    let mut cpu0 = Vec::new();
+    push_event(&mut cpu0, 1_000_000_000, 42, &m[0], &values);
+    push_event(&mut cpu0, 1_000_000_700, 42, &m[1], &values);
+    write_recording(&dir, &m, "42 bash\n", &[cpu0]);
+    let report = check_recording(&dir, tmp.path());
+    assert_eq!(
+        report,
+        "            bash-42      [000]     1.000000: sched:sched_waking: comm=sleep pid=99 \
+         prio=120 target_cpu=1\n            bash-42      [000]     1.000000: \
+         sched:sched_wakeup: comm=sleep pid=99 prio=120 target_cpu=1\n"
+    );
+    let Some(python) = perfetto_python() else {
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/perfetto_decode.py");
+    let text = ok(Command::new(python)
+        .arg(script)
+        .arg(tmp.path().join("trace.pftrace")));
+    let typed: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["kind"] == "event")
+        .map(|l| l["typed"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(typed, ["sched_waking", "sched_wakeup"]);
+}
