@@ -19,10 +19,13 @@ TYPED = {
     "sched_waking": "sched:sched_waking",
     "sched_wakeup": "sched:sched_wakeup",
     "sched_wakeup_new": "sched:sched_wakeup_new",
+    "sched_migrate_task": "sched:sched_migrate_task",
     "sched_process_fork": "sched:sched_process_fork",
     "sched_process_exit": "sched:sched_process_exit",
     "irq_handler_entry": "irq:irq_handler_entry",
     "irq_handler_exit": "irq:irq_handler_exit",
+    "softirq_entry": "irq:softirq_entry",
+    "softirq_exit": "irq:softirq_exit",
 }
 
 
