@@ -54,8 +54,8 @@
 //! a Rust declaration without its C line fails to link (`rtrace_bridge_probe_EVENT` undefined),
 //! and a C line naming another tracepoint than the Rust one does not compile. What the compilers
 //! cannot see across the language boundary is that each Rust type is the C type of the same
-//! line: the two lines are kept side by side in form (`*mut task_struct` for
-//! `struct task_struct *`, `c_uint` for `unsigned int`, ...).
+//! position of the C line (`*mut task_struct` for `struct task_struct *`, `c_uint` for
+//! `unsigned int`, ...): tests/host/bridge_prototypes.py checks that, in `make test`.
 
 use core::ffi::{c_void, CStr};
 
