@@ -40,18 +40,6 @@ crate::bridge_events! {
         next_prio: i32 = n.prio,
     }
 
-    /// A task is being woken up, to run on `target_cpu`: recorded in the waking context, before
-    /// the task is queued (`sched_wakeup` follows once it is).
-    sched:sched_waking(p: *mut task_struct) {
-        // SAFETY: `p` is the live task being woken.
-        let (t, cpu) = unsafe { (fields(p), target_cpu(p)) };
-    } => {
-        comm: char[16] = &t.comm,
-        pid: i32 = t.pid,
-        prio: i32 = t.prio,
-        target_cpu: i32 = cpu,
-    }
-
     /// A task is woken up, to run on `target_cpu`.
     sched:sched_wakeup(p: *mut task_struct) {
         // SAFETY: `p` is the live task being woken.
@@ -65,6 +53,18 @@ crate::bridge_events! {
 
     /// A newly forked task is woken up for the first time, to run on `target_cpu`.
     sched:sched_wakeup_new(p: *mut task_struct) {
+        // SAFETY: `p` is the live task being woken.
+        let (t, cpu) = unsafe { (fields(p), target_cpu(p)) };
+    } => {
+        comm: char[16] = &t.comm,
+        pid: i32 = t.pid,
+        prio: i32 = t.prio,
+        target_cpu: i32 = cpu,
+    }
+
+    /// A task is being woken up, to run on `target_cpu`: recorded in the waking context, before
+    /// the task is queued (`sched_wakeup` follows once it is).
+    sched:sched_waking(p: *mut task_struct) {
         // SAFETY: `p` is the live task being woken.
         let (t, cpu) = unsafe { (fields(p), target_cpu(p)) };
     } => {
@@ -99,7 +99,11 @@ crate::bridge_events! {
 
     /// A task exec'd (its comm is already the new program's); `old_pid` is its pid before
     /// (a thread other than the leader exec'ing takes the leader's pid).
-    sched:sched_process_exec(p: *mut task_struct, old_pid: bindings::pid_t, _bprm: *mut bindings::linux_binprm) {
+    sched:sched_process_exec(
+        p: *mut task_struct,
+        old_pid: bindings::pid_t,
+        _bprm: *mut bindings::linux_binprm,
+    ) {
         // SAFETY: `p` is the live task that exec'd.
         let t = unsafe { fields(p) };
     } => {

@@ -38,9 +38,9 @@ unsigned int rtrace_task_cpu(const struct task_struct *p)
 
 RTRACE_BRIDGE_EVENT(sched_switch, bool preempt, struct task_struct *prev,
 		    struct task_struct *next, unsigned int prev_state);
-RTRACE_BRIDGE_EVENT(sched_waking, struct task_struct *p);
 RTRACE_BRIDGE_EVENT(sched_wakeup, struct task_struct *p);
 RTRACE_BRIDGE_EVENT(sched_wakeup_new, struct task_struct *p);
+RTRACE_BRIDGE_EVENT(sched_waking, struct task_struct *p);
 RTRACE_BRIDGE_EVENT(sched_migrate_task, struct task_struct *p, int dest_cpu);
 RTRACE_BRIDGE_EVENT(sched_process_fork, struct task_struct *parent, struct task_struct *child);
 RTRACE_BRIDGE_EVENT(sched_process_exec, struct task_struct *p, pid_t old_pid,
