@@ -161,3 +161,82 @@ check_eq "bridge: every softirq vector recorded is below NR_SOFTIRQS (10)" "" "$
 check "bridge: rmmod the bridge while the sink is loaded" unload rtrace_bridge
 check_eq "bridge: its markers are gone" "" "$(ls $MK)"
 check "bridge: rmmod everything" sh -c "rmmod rtrace_sink_test && rmmod rtrace_marker && rmmod rtrace_tracepoint"
+
+# The new events beside ftrace's: ftrace and rtrace record sched_waking, sched_migrate_task,
+# softirq_entry and softirq_exit over one workload (CPU hogs that preempt each other, sleeps,
+# tasks moved between CPUs by taskset), and every event rtrace recorded is ftrace's, in the same
+# order on each CPU, with the same values (as sched_state.t does for sched_switch and
+# sched_wakeup).
+T=/sys/kernel/tracing
+[ -d $T/events ] || mount -t tracefs nodev $T
+for m in rtrace_tracepoint rtrace_marker rtrace_ring rtrace_bridge; do load $m >/dev/null; done
+cat >/tmp/bridge-work.sh <<'W'
+n=$(grep -c ^processor /proc/cpuinfo)
+i=0
+while [ $i -le $n ]; do
+	sh -c 'k=0; while [ $k -lt 2000 ]; do k=$((k + 1)); done' &
+	i=$((i + 1))
+done
+j=0
+while [ $j -lt 5 ]; do
+	taskset 1 sleep 0.01 &
+	p=$!
+	taskset -p 2 $p >/dev/null 2>&1
+	j=$((j + 1))
+done
+wait
+W
+events="sched/sched_waking sched/sched_migrate_task irq/softirq_entry irq/softirq_exit"
+echo 4096 >$T/buffer_size_kb
+echo local >$T/trace_clock
+echo >$T/trace
+for e in $events; do echo 1 >$T/events/$e/enable; done
+rtrace record -b 4096 -e sched:sched_waking -e sched:sched_migrate_task -e 'irq:softirq_*' \
+	-o /tmp/bw -- sh /tmp/bridge-work.sh >/tmp/bw.log 2>&1
+rc=$?
+for e in $events; do echo 0 >$T/events/$e/enable; done
+check_eq "bridge: beside ftrace: rtrace record -- workload" 0 "$rc"
+# One line per event: CPU, kind and the fields (ftrace prints target_cpu=%03d, and a softirq's
+# name after its vec).
+norm() {
+	sed -n \
+		-e 's/.*\[\([0-9]*\)\].*sched_waking: .* pid=\([0-9]*\) prio=\([0-9]*\) target_cpu=0*\([0-9][0-9]*\).*/\1 waking \2 \3 \4/p' \
+		-e 's/.*\[\([0-9]*\)\].*sched_migrate_task: .* pid=\([0-9]*\) prio=\([0-9]*\) orig_cpu=\([0-9]*\) dest_cpu=\([0-9]*\).*/\1 migrate \2 \3 \4 \5/p' \
+		-e 's/.*\[\([0-9]*\)\].*softirq_\(entry\|exit\): vec=\([0-9]*\).*/\1 \2 \3/p'
+}
+for f in $T/per_cpu/cpu*/trace; do norm <$f; done >/tmp/bf.txt
+rtrace report /tmp/bw | norm >/tmp/br.txt
+check_eq "bridge: beside ftrace: ftrace lost nothing" 0 \
+	"$(cat $T/per_cpu/cpu*/stats | awk '/^overrun:/ { o += $2 } END { print o + 0 }')"
+check_eq "bridge: beside ftrace: rtrace lost nothing" 0 \
+	"$(rtrace report --stat /tmp/bw | awk '$1 == "total" { print $3 }')"
+echo "# rtrace: $(wc -l </tmp/br.txt) events ($(awk '{ print $2 }' /tmp/br.txt | sort | uniq -c | tr '\n' ' ')), ftrace: $(wc -l </tmp/bf.txt)"
+for kind in waking migrate entry exit; do
+	check "bridge: beside ftrace: rtrace recorded $kind events" \
+		test "$(awk -v k=$kind '$2 == k' /tmp/br.txt | wc -l)" -gt 0
+done
+# rtrace's markers were connected after ftrace's events and disconnected before them: on each
+# CPU, rtrace's events of each kind are one run of ftrace's, event by event.
+same=1
+for key in $(awk '{ print $1 "/" $2 }' /tmp/br.txt | sort -u); do
+	cpu=${key%/*}
+	kind=${key#*/}
+	awk -v c="$cpu" -v k="$kind" '$1 == c && $2 == k' /tmp/bf.txt >/tmp/f.cpu
+	awk -v c="$cpu" -v k="$kind" '$1 == c && $2 == k' /tmp/br.txt >/tmp/r.cpu
+	if ! awk 'NR == FNR { f[NR] = $0; nf = NR; next } { r[FNR] = $0; nr = FNR }
+		END {
+			for (s = 1; s + nr - 1 <= nf; s++) {
+				if (f[s] != r[1]) continue
+				for (i = 1; i <= nr && f[s + i - 1] == r[i]; i++) ;
+				if (i > nr) exit 0
+			}
+			exit 1
+		}' /tmp/f.cpu /tmp/r.cpu; then
+		same=0
+		echo "# CPU $cpu, $kind: rtrace's $(wc -l </tmp/r.cpu) events are not a run of ftrace's $(wc -l </tmp/f.cpu)"
+		diff /tmp/f.cpu /tmp/r.cpu | head -n 10 | sed 's/^/# /'
+	fi
+done
+check_eq "bridge: beside ftrace: every rtrace event is ftrace's, same order per CPU, same values" 1 "$same"
+echo 1408 >$T/buffer_size_kb
+for m in rtrace_bridge rtrace_ring rtrace_marker rtrace_tracepoint; do unload $m >/dev/null; done
