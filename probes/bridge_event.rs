@@ -40,7 +40,7 @@
 //!
 //! The probe is not registered through its Rust address but through
 //! `rtrace_bridge_probe_EVENT`, a pointer defined by the subsystem's C shim
-//! (`events/SUBSYSTEM_shim.c`) with [`RTRACE_BRIDGE_EVENT`](srctree/probes/bridge_event.h):
+//! (`events/SUBSYSTEM_shim.c`) with `RTRACE_BRIDGE_EVENT` (probes/bridge_event.h):
 //!
 //! ```c
 //! #include <trace/events/sched.h>
