@@ -34,6 +34,9 @@ use sched::__marker_sched_sched_switch;
 
 // Only sched_switch's marker and probe are measured here.
 #[allow(dead_code)]
+#[path = "../probes/bridge_event.rs"]
+mod bridge_event;
+#[allow(dead_code)]
 #[path = "../probes/events/sched.rs"]
 mod sched;
 
@@ -140,7 +143,7 @@ fn run_sites() -> Result {
     // SAFETY: the probe has the prototype of the anchor's tracepoint (sched_switch's) and
     // stays loaded while the anchor uses it (the call returns after unregistering it).
     let cost = unsafe {
-        rtrace_bench_c_switch_cost(sched::probe_sched_switch as *const core::ffi::c_void)
+        rtrace_bench_c_switch_cost(sched::rtrace_bridge_sched_switch as *const core::ffi::c_void)
     };
     pr_info!("case=switch_probe ps_per_call={}\n", cost);
     Ok(())

@@ -2,28 +2,34 @@
 
 //! rtrace_bridge: the running kernel's own C tracepoints, turned into markers.
 //!
-//! `events/` describes each kernel subsystem's events (one file each): the markers, and the probes
-//! that translate the tracepoints' arguments (written against their 6.12 `TP_PROTO`) into the
-//! markers' basic-type fields. This file is the glue: adding an event is adding its marker and
-//! probe to `events/` and a line to [`PROBES`]. A tracepoint this kernel does not have is skipped
-//! with a message; the others work.
-
-use core::ffi::{c_void, CStr};
+//! `events/` describes each kernel subsystem's events (one file each, as lttng-modules keeps
+//! one probe header per subsystem): every event is one [`bridge_events!`](crate::bridge_events)
+//! declaration, from which come its marker, its probe and its entries in the subsystem's tables
+//! (probes/bridge_event.rs); its C prototype, checked against the running kernel's header, is a
+//! line of the subsystem's C shim (`events/*_shim.c`). This file is the glue: it registers every
+//! subsystem's markers and connects every probe. Adding an event is adding its declaration and
+//! its C line; adding a subsystem is adding its files and a line of [`SUBSYSTEMS`]. A tracepoint
+//! this kernel does not have is skipped with a message; the others work.
 
 use kernel::prelude::*;
 
 #[path = "../rust/rtrace.rs"]
 mod rtrace;
 
+#[path = "bridge_event.rs"]
+mod bridge_event;
+
 #[path = "events/irq.rs"]
 mod irq;
+#[path = "events/raw_syscalls.rs"]
+mod raw_syscalls;
 #[path = "events/sched.rs"]
 mod sched;
 
-use irq::*;
+use bridge_event::Event;
+use rtrace::abi::RawMarker;
 use rtrace::kernel::kernel_tracepoint::{self, Connection};
 use rtrace::marker::Markers;
-use sched::*;
 
 module! {
     type: Bridge,
@@ -33,93 +39,64 @@ module! {
     license: "GPL",
 }
 
-/// A kernel tracepoint the bridge connects to, and its probe.
-struct Probe {
-    tracepoint: &'static CStr,
-    func: *const c_void,
-}
-
-// SAFETY: a name and a function address, both immutable.
-unsafe impl Sync for Probe {}
-
-/// Every kernel tracepoint the bridge connects to.
-static PROBES: [Probe; 8] = [
-    Probe {
-        tracepoint: c"sched_switch",
-        func: probe_sched_switch as *const c_void,
-    },
-    Probe {
-        tracepoint: c"sched_wakeup",
-        func: probe_sched_wakeup as *const c_void,
-    },
-    Probe {
-        tracepoint: c"sched_wakeup_new",
-        func: probe_sched_wakeup_new as *const c_void,
-    },
-    Probe {
-        tracepoint: c"sched_process_fork",
-        func: probe_sched_process_fork as *const c_void,
-    },
-    Probe {
-        tracepoint: c"sched_process_exec",
-        func: probe_sched_process_exec as *const c_void,
-    },
-    Probe {
-        tracepoint: c"sched_process_exit",
-        func: probe_sched_process_exit as *const c_void,
-    },
-    Probe {
-        tracepoint: c"irq_handler_entry",
-        func: probe_irq_handler_entry as *const c_void,
-    },
-    Probe {
-        tracepoint: c"irq_handler_exit",
-        func: probe_irq_handler_exit as *const c_void,
-    },
+/// Every subsystem of `events/`: its markers and its kernel tracepoints with their probes.
+static SUBSYSTEMS: [(&[&RawMarker], &[Event]); 3] = [
+    (sched::MARKERS, sched::EVENTS),
+    (irq::MARKERS, irq::EVENTS),
+    (raw_syscalls::MARKERS, raw_syscalls::EVENTS),
 ];
 
 struct Bridge {
+    // Before the markers: the probes are disconnected first.
     connections: KVec<Connection>,
-    _markers: Markers,
+    _markers: KVec<Markers>,
+}
+
+/// Connects the probe of `event`, or says why not (the tracepoint is not in this kernel, or
+/// registering failed).
+fn connect(event: &Event) -> Option<Connection> {
+    let name = event.tracepoint.to_str().unwrap_or("?");
+    let probe = event.probe.as_ptr();
+    let tp = match kernel_tracepoint::find(event.tracepoint) {
+        Some(tp) if !probe.is_null() => tp,
+        _ => {
+            pr_info!("kernel tracepoint {} not in this kernel: skipped\n", name);
+            return None;
+        }
+    };
+    // SAFETY: `tp` was found by name, and the probe's prototype is that tracepoint's (checked by
+    // the C compiler, probes/bridge_event.h); the connections are dropped, then synchronized, in
+    // `drop`, before the module goes.
+    match unsafe { Connection::new(tp, probe) } {
+        Ok(c) => Some(c),
+        Err(e) => {
+            pr_warn!(
+                "kernel tracepoint {}: cannot connect ({:?}): skipped\n",
+                name,
+                e
+            );
+            None
+        }
+    }
 }
 
 impl kernel::Module for Bridge {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let markers = crate::register_markers!(
-            sched:sched_switch,
-            sched:sched_wakeup,
-            sched:sched_wakeup_new,
-            sched:sched_process_fork,
-            sched:sched_process_exec,
-            sched:sched_process_exit,
-            irq:irq_handler_entry,
-            irq:irq_handler_exit,
-        )?;
-        let mut connections = KVec::with_capacity(PROBES.len(), GFP_KERNEL)?;
-        for probe in PROBES.iter() {
-            let name = probe.tracepoint;
-            let Some(tp) = kernel_tracepoint::find(name) else {
-                pr_info!(
-                    "kernel tracepoint {} not in this kernel: skipped\n",
-                    name.to_str().unwrap_or("?")
-                );
-                continue;
-            };
-            // SAFETY: `tp` was found by name, and `probe` was written against that tracepoint's
-            // prototype (above); the connections are dropped, then synchronized, in `drop`.
-            match unsafe { Connection::new(tp, probe.func.cast_mut()) } {
-                Ok(c) => connections.push(c, GFP_KERNEL)?,
-                Err(e) => pr_warn!(
-                    "kernel tracepoint {}: cannot connect ({:?}): skipped\n",
-                    name.to_str().unwrap_or("?"),
-                    e
-                ),
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let mut markers = KVec::with_capacity(SUBSYSTEMS.len(), GFP_KERNEL)?;
+        for (subsystem, _) in SUBSYSTEMS.iter() {
+            markers.push(Markers::new(subsystem, module)?, GFP_KERNEL)?;
+        }
+        let events = SUBSYSTEMS.iter().map(|(_, e)| e.len()).sum();
+        let mut connections = KVec::with_capacity(events, GFP_KERNEL)?;
+        for event in SUBSYSTEMS.iter().flat_map(|(_, e)| e.iter()) {
+            if let Some(c) = connect(event) {
+                connections.push(c, GFP_KERNEL)?;
             }
         }
         pr_info!(
             "{} of {} kernel tracepoints connected\n",
             connections.len(),
-            PROBES.len()
+            events
         );
         Ok(Self {
             connections,

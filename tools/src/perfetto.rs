@@ -15,8 +15,10 @@
 //! * ftrace statistics at the start (zero) and at the end (per CPU: the records, and the lost
 //!   ones as `overrun`, which Perfetto reports as data losses);
 //! * each CPU's records as ftrace event bundles of at most [`BUNDLE_MAX`] events, in stream
-//!   order: `sched:sched_switch`, `sched_wakeup`, `sched_wakeup_new`, `sched_process_fork`,
-//!   `sched_process_exit`, `irq:irq_handler_entry` and `irq_handler_exit` as Perfetto's typed
+//!   order: `sched:sched_switch`, `sched_waking` (from which Perfetto draws its wakeup arrows),
+//!   `sched_wakeup`, `sched_wakeup_new`, `sched_migrate_task`, `sched_process_fork`,
+//!   `sched_process_exit`, `irq:irq_handler_entry`, `irq_handler_exit`, `softirq_entry` and
+//!   `softirq_exit` as Perfetto's typed
 //!   ftrace events (the fields of the same names; `prev_state` as ftrace records it), every
 //!   other marker as a generic ftrace event `subsystem:event` with its fields. A lost-events
 //!   notice starts a bundle marked `lost_events`;
@@ -64,6 +66,15 @@ impl<'a> Fields<'a> {
         match *self.get(name)? {
             Value::I(v) => i32::try_from(v).ok(),
             Value::U(v) => i32::try_from(v).ok(),
+            _ => None,
+        }
+    }
+
+    /// An integer field that fits a `u32`.
+    fn u32(&self, name: &str) -> Option<u32> {
+        match *self.get(name)? {
+            Value::I(v) => u32::try_from(v).ok(),
+            Value::U(v) => u32::try_from(v).ok(),
             _ => None,
         }
     }
@@ -143,6 +154,7 @@ fn event(format: &MarkerFormat, payload: &[u8], tgid: i32) -> Result<pb::Event> 
             next_pid: f.i32("next_pid"),
             next_prio: f.i32("next_prio"),
         }),
+        ("sched", "sched_waking") => pb::Event::SchedWaking(wakeup()),
         ("sched", "sched_wakeup") => pb::Event::SchedWakeup(wakeup()),
         ("sched", "sched_wakeup_new") => pb::Event::SchedWakeupNew(wakeup()),
         ("sched", "sched_process_fork") => pb::Event::SchedProcessFork(pb::SchedProcessFork {
@@ -158,6 +170,15 @@ fn event(format: &MarkerFormat, payload: &[u8], tgid: i32) -> Result<pb::Event> 
             tgid: Some(tgid),
             prio: f.i32("prio"),
         }),
+        ("sched", "sched_migrate_task") => pb::Event::SchedMigrateTask(pb::SchedMigrateTask {
+            comm: f.text("comm"),
+            pid: f.i32("pid"),
+            prio: f.i32("prio"),
+            orig_cpu: f.i32("orig_cpu"),
+            dest_cpu: f.i32("dest_cpu"),
+        }),
+        ("irq", "softirq_entry") => pb::Event::SoftirqEntry(pb::Softirq { vec: f.u32("vec") }),
+        ("irq", "softirq_exit") => pb::Event::SoftirqExit(pb::Softirq { vec: f.u32("vec") }),
         ("irq", "irq_handler_entry") => {
             pb::Event::IrqHandlerEntry(pb::IrqHandlerEntry { irq: f.i32("irq") })
         }

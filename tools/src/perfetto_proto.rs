@@ -161,7 +161,10 @@ pub struct FtraceEvent {
     pub timestamp: Option<u64>,
     #[prost(uint32, optional, tag = "2")]
     pub pid: Option<u32>,
-    #[prost(oneof = "Event", tags = "4, 17, 36, 37, 114, 238, 239, 327")]
+    #[prost(
+        oneof = "Event",
+        tags = "4, 17, 20, 24, 25, 36, 37, 114, 238, 239, 327, 491"
+    )]
     pub event: Option<Event>,
 }
 
@@ -172,6 +175,12 @@ pub enum Event {
     SchedSwitch(SchedSwitch),
     #[prost(message, tag = "17")]
     SchedWakeup(SchedWakeup),
+    #[prost(message, tag = "20")]
+    SchedWaking(SchedWakeup),
+    #[prost(message, tag = "24")]
+    SoftirqEntry(Softirq),
+    #[prost(message, tag = "25")]
+    SoftirqExit(Softirq),
     #[prost(message, tag = "36")]
     IrqHandlerEntry(IrqHandlerEntry),
     #[prost(message, tag = "37")]
@@ -184,6 +193,8 @@ pub enum Event {
     SchedProcessFork(SchedProcessFork),
     #[prost(message, tag = "327")]
     Generic(Generic),
+    #[prost(message, tag = "491")]
+    SchedMigrateTask(SchedMigrateTask),
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -204,7 +215,8 @@ pub struct SchedSwitch {
     pub next_prio: Option<i32>,
 }
 
-/// `SchedWakeupFtraceEvent` and `SchedWakeupNewFtraceEvent` (the same fields).
+/// `SchedWakeupFtraceEvent`, `SchedWakingFtraceEvent` and `SchedWakeupNewFtraceEvent` (the same
+/// fields).
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct SchedWakeup {
     #[prost(string, optional, tag = "1")]
@@ -253,6 +265,28 @@ pub struct IrqHandlerExit {
     pub irq: Option<i32>,
     #[prost(int32, optional, tag = "2")]
     pub ret: Option<i32>,
+}
+
+/// `SoftirqEntryFtraceEvent` and `SoftirqExitFtraceEvent` (the same field).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Softirq {
+    #[prost(uint32, optional, tag = "1")]
+    pub vec: Option<u32>,
+}
+
+/// `SchedMigrateTaskFtraceEvent`, the fields ftrace records.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct SchedMigrateTask {
+    #[prost(string, optional, tag = "1")]
+    pub comm: Option<String>,
+    #[prost(int32, optional, tag = "2")]
+    pub pid: Option<i32>,
+    #[prost(int32, optional, tag = "3")]
+    pub prio: Option<i32>,
+    #[prost(int32, optional, tag = "4")]
+    pub orig_cpu: Option<i32>,
+    #[prost(int32, optional, tag = "5")]
+    pub dest_cpu: Option<i32>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Decodes a Perfetto trace with Perfetto's own schema (the perfetto package's
 perfetto_trace_pb2, with protobuf) and prints what the tool's tests check, one JSON object a
-line: every ftrace event with its CPU, time, pid, name and fields; bundles marked lost; the
+line: every ftrace event with its CPU, time, pid, name, the field of Perfetto's FtraceEvent that
+carries it (typed: "sched_switch", ..., or "generic") and its fields; bundles marked lost; the
 ftrace statistics; the process tree; the clock snapshot; the system and the trace UUID.
 
 Usage: perfetto_decode.py TRACE
@@ -15,12 +16,16 @@ from perfetto.protos.perfetto.trace import perfetto_trace_pb2 as pb
 # Perfetto's typed ftrace events and the rtrace markers they carry.
 TYPED = {
     "sched_switch": "sched:sched_switch",
+    "sched_waking": "sched:sched_waking",
     "sched_wakeup": "sched:sched_wakeup",
     "sched_wakeup_new": "sched:sched_wakeup_new",
+    "sched_migrate_task": "sched:sched_migrate_task",
     "sched_process_fork": "sched:sched_process_fork",
     "sched_process_exit": "sched:sched_process_exit",
     "irq_handler_entry": "irq:irq_handler_entry",
     "irq_handler_exit": "irq:irq_handler_exit",
+    "softirq_entry": "irq:softirq_entry",
+    "softirq_exit": "irq:softirq_exit",
 }
 
 
@@ -69,7 +74,7 @@ def main(path):
                     name = TYPED[which]
                     fields = {fd.name: v for fd, v in msg.ListFields()}
                 out(kind="event", cpu=b.cpu, ts=e.timestamp, pid=e.pid, name=name,
-                    fields=fields)
+                    typed=which, fields=fields)
 
 
 if __name__ == "__main__":

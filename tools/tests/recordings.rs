@@ -730,3 +730,134 @@ fn real_clock_and_uuid_in_the_exports() {
     }
     assert_eq!(per_cpu.len(), 2);
 }
+
+/// A marker of the bridge's, for a synthetic recording: fields (name, type) in order.
+fn bridge_marker(
+    subsystem: &'static str,
+    event: &'static str,
+    id: u16,
+    fields: &[(&'static str, FieldType)],
+) -> Marker {
+    Marker {
+        subsystem,
+        event,
+        id,
+        fields: fields
+            .iter()
+            .map(|&(name, ty)| rtrace::marker::record::Field { name, ty })
+            .collect(),
+    }
+}
+
+/// The bridge's events as the exports carry them: `sched:sched_waking` as `sched:sched_wakeup`
+/// (the same text line, JSON and CTF events: every check of `check_recording`), and in the
+/// Perfetto trace as Perfetto's own `SchedWakingFtraceEvent`, from which its UI draws the wakeup
+/// arrows; `sched_migrate_task`, `softirq_entry` and `softirq_exit` as Perfetto's typed events
+/// of those names; `raw_syscalls:*` as generic events.
+#[test]
+fn bridge_events_are_decoded_and_exported() {
+    use FieldType as T;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rec");
+    let wake = [
+        ("comm", T::Chars(16)),
+        ("pid", T::I32),
+        ("prio", T::I32),
+        ("target_cpu", T::I32),
+    ];
+    let m = [
+        bridge_marker("sched", "sched_waking", 1, &wake),
+        bridge_marker("sched", "sched_wakeup", 2, &wake),
+        bridge_marker(
+            "sched",
+            "sched_migrate_task",
+            3,
+            &[
+                ("comm", T::Chars(16)),
+                ("pid", T::I32),
+                ("prio", T::I32),
+                ("orig_cpu", T::I32),
+                ("dest_cpu", T::I32),
+            ],
+        ),
+        bridge_marker("irq", "softirq_entry", 4, &[("vec", T::U32)]),
+        bridge_marker("irq", "softirq_exit", 5, &[("vec", T::U32)]),
+        bridge_marker(
+            "raw_syscalls",
+            "sys_exit",
+            6,
+            &[("id", T::I64), ("ret", T::I64)],
+        ),
+    ];
+    let woken = [
+        Value::Chars(b"sleep"),
+        Value::I(99),
+        Value::I(120),
+        Value::I(1),
+    ];
+    let mut cpu0 = Vec::new();
+    push_event(&mut cpu0, 1_000_000_000, 42, &m[0], &woken);
+    push_event(&mut cpu0, 1_000_000_700, 42, &m[1], &woken);
+    push_event(
+        &mut cpu0,
+        1_000_001_000,
+        42,
+        &m[2],
+        &[
+            Value::Chars(b"sleep"),
+            Value::I(99),
+            Value::I(120),
+            Value::I(0),
+            Value::I(1),
+        ],
+    );
+    push_event(&mut cpu0, 1_000_002_000, 0, &m[3], &[Value::U(9)]);
+    push_event(&mut cpu0, 1_000_003_000, 0, &m[4], &[Value::U(9)]);
+    push_event(
+        &mut cpu0,
+        1_000_004_000,
+        42,
+        &m[5],
+        &[Value::I(257), Value::I(-2)],
+    );
+    write_recording(&dir, &m, "42 bash\n", &[cpu0]);
+    let report = check_recording(&dir, tmp.path());
+    assert_eq!(
+        report,
+        concat!(
+            "            bash-42      [000]     1.000000: sched:sched_waking: comm=sleep pid=99 ",
+            "prio=120 target_cpu=1\n",
+            "            bash-42      [000]     1.000000: sched:sched_wakeup: comm=sleep pid=99 ",
+            "prio=120 target_cpu=1\n",
+            "            bash-42      [000]     1.000001: sched:sched_migrate_task: comm=sleep ",
+            "pid=99 prio=120 orig_cpu=0 dest_cpu=1\n",
+            "          <idle>-0       [000]     1.000002: irq:softirq_entry: vec=9\n",
+            "          <idle>-0       [000]     1.000003: irq:softirq_exit: vec=9\n",
+            "            bash-42      [000]     1.000004: raw_syscalls:sys_exit: id=257 ret=-2\n",
+        )
+    );
+    let Some(python) = perfetto_python() else {
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/perfetto_decode.py");
+    let text = ok(Command::new(python)
+        .arg(script)
+        .arg(tmp.path().join("trace.pftrace")));
+    let typed: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["kind"] == "event")
+        .map(|l| l["typed"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        typed,
+        [
+            "sched_waking",
+            "sched_wakeup",
+            "sched_migrate_task",
+            "softirq_entry",
+            "softirq_exit",
+            "generic"
+        ]
+    );
+}
