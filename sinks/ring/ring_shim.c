@@ -2,7 +2,7 @@
 /*
  * The ring-buffer tracer's C shim: the shared wrappers of rust/shim.c, and what only C macros or
  * static inlines express for this module: its mutex (DEFINE_MUTEX), the clock, the readers' wait queue with the irq_work that wakes it from any context, and the debugfs file
- * operations, whose callbacks are written in Rust (sinks/ring/files.rs).
+ * operations, whose callbacks are written in Rust (sinks/ring/readers.rs, control.rs).
  */
 #include "../../rust/shim.c"
 
@@ -52,7 +52,7 @@ notrace u64 rtrace_ring_clock(void)
 void rtrace_ring_clock_pair(u64 *trace, u64 *real);
 
 /*
- * sinks/ring/files.rs: the clock file. The trace clock and CLOCK_REALTIME read together, with
+ * sinks/ring/control.rs: the clock file. The trace clock and CLOCK_REALTIME read together, with
  * interrupts off: the trace clock is the middle of two reads around the real-time one.
  */
 void rtrace_ring_clock_pair(u64 *trace, u64 *real)
@@ -83,13 +83,13 @@ notrace void rtrace_ring_wake(void)
 	irq_work_queue(&rtrace_ring_work);
 }
 
-/* sinks/ring/files.rs: wait_for_data() */
+/* sinks/ring/readers.rs: wait_for_data() */
 long rtrace_ring_wait(bool (*cond)(void *), void *data, long timeout)
 {
 	return wait_event_interruptible_timeout(rtrace_ring_readers, cond(data), timeout);
 }
 
-/* sinks/ring/files.rs: poll() */
+/* sinks/ring/readers.rs: poll() */
 void rtrace_ring_poll_wait(struct file *file, poll_table *pt)
 {
 	poll_wait(file, &rtrace_ring_readers, pt);
@@ -101,7 +101,7 @@ void rtrace_ring_sync(void)
 	irq_work_sync(&rtrace_ring_work);
 }
 
-/* Defined in Rust, sinks/ring/files.rs. */
+/* Defined in Rust, sinks/ring/readers.rs and control.rs. */
 int rtrace_ring_open(struct inode *inode, struct file *file);
 ssize_t rtrace_ring_read(struct file *file, char __user *buf, size_t len, loff_t *ppos);
 __poll_t rtrace_ring_poll(struct file *file, poll_table *pt);
@@ -121,7 +121,7 @@ static int reader_open(struct inode *inode, struct file *file)
 	return ret ? ret : stream_open(inode, file);
 }
 
-/* trace, trace_pipe, per_cpu/cpuN/trace_pipe_raw: i_private is the file's kind. */
+/* trace, trace_pipe, per_cpu/cpuN/{trace_pipe_raw,snapshot_raw}: i_private is the file's kind. */
 static const struct file_operations reader_fops = {
 	.owner = THIS_MODULE,
 	.open = reader_open,
