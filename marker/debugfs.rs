@@ -299,10 +299,8 @@ extern "C" fn rtrace_marker_filter_write(
     let entry = unsafe { written(file) };
     command_write::<{ TEXT_MAX + 1 }>("filter", buf, len, |text| {
         let old = registry::lock().set_filter(entry, text)?;
-        if old.is_some() {
-            // Sites in flight may still evaluate the old filter.
-            crate::rtrace::rcu::synchronize();
-        }
+        // Sites in flight may still evaluate the old filter: freed after a grace period, with
+        // the registry's mutex released.
         drop(old);
         Ok(())
     })

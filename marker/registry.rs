@@ -17,7 +17,6 @@ use crate::debugfs;
 use crate::rtrace::abi::{self, RawMarker, RawSink, NULL_SINK};
 use crate::rtrace::debugfs::Dir;
 use crate::rtrace::declaration::valid_name;
-use crate::rtrace::filter::Filter;
 use crate::rtrace::global_lock::{GlobalLock, Guard};
 use crate::rtrace::kvec;
 use crate::rtrace::module::name as module_name;
@@ -541,14 +540,7 @@ impl Registry {
             )
         };
         // Sites in flight may still evaluate the filter: freed after a grace period.
-        // SAFETY: the core, under its mutex, unpublishes the filter it published.
-        let filter = unsafe { entry.raw.filter() }.swap(core::ptr::null_mut(), Ordering::Relaxed);
-        if !filter.is_null() {
-            crate::rtrace::rcu::synchronize();
-            // SAFETY: published by `set_filter` from a `KBox<Filter>`, unpublished above, and no
-            // site reads it after the grace period.
-            drop(unsafe { KBox::from_raw(filter.cast::<Filter>()) });
-        }
+        drop(crate::control::filter(entry.raw).replace(None));
         // The id stays: emits still in flight commit their records under it.
         // Removing the directory waits for open files' operations, which read the entry: only
         // then is the entry freed, by the caller, once the mutex is released.

@@ -71,7 +71,7 @@ fn control(kind: Kind, text: &str) -> Result {
                 }
             };
             state.overwrite = on;
-            if let Some(b) = state.buffers.as_deref() {
+            if let Some(b) = state.buffers() {
                 for c in b.cpus.iter() {
                     c.ring.set_overwrite(on);
                 }
@@ -84,8 +84,7 @@ fn control(kind: Kind, text: &str) -> Result {
                 return Err(EINVAL);
             }
             let kb = state
-                .buffers
-                .as_deref()
+                .buffers()
                 .map_or(tracer::SIZE_KB_DEFAULT, |b| b.size_kb);
             let new = Buffers::new(kb, state.overwrite)?;
             state.replace(Some(new));
@@ -130,7 +129,7 @@ extern "C" fn rtrace_ring_control_show(m: *mut bindings::seq_file, _v: *mut c_vo
     // SAFETY: `m` is the seq_file of this show callback; its private data is the file's kind.
     let (mut out, kind) = unsafe { (SeqFile::from_raw(m), (*m).private as usize) };
     let state = tracer::state();
-    let buffers = state.buffers.as_deref();
+    let buffers = state.buffers();
     match (Kind::decode(kind), buffers) {
         (Some(Kind::BufferSizeKb), Some(b)) => {
             let _ = writeln!(out, "{}", b.size_kb);

@@ -204,7 +204,7 @@ extern "C" fn rtrace_ring_open(inode: *mut bindings::inode, file: *mut bindings:
         return EINVAL.to_errno();
     };
     let state = tracer::state();
-    let Some(buffers) = state.buffers.as_deref() else {
+    let Some(buffers) = state.buffers() else {
         return ENODEV.to_errno();
     };
     let reader = match Reader::new(kind, buffers) {
@@ -270,7 +270,7 @@ extern "C" fn rtrace_ring_read(
         let seq = announce();
         let (result, kind) = {
             let state = tracer::state();
-            let Some(buffers) = state.buffers.as_deref() else {
+            let Some(buffers) = state.buffers() else {
                 return 0;
             };
             // SAFETY: the reader is alive while the file is open (`reader_of`), and the
@@ -308,8 +308,7 @@ extern "C" fn rtrace_ring_poll(file: *mut bindings::file, pt: *mut c_void) -> u3
     announce();
     let state = tracer::state();
     let ready = state
-        .buffers
-        .as_deref()
+        .buffers()
         .is_some_and(|b| !kind.consumes() || has_data(b, kind));
     if ready {
         EPOLLIN | EPOLLRDNORM

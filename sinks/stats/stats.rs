@@ -25,7 +25,7 @@
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::fmt::Write;
 use core::ptr::NonNull;
-use core::sync::atomic::{compiler_fence, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{compiler_fence, AtomicU32, AtomicU64, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
@@ -38,6 +38,7 @@ use rtrace::debugfs::{command_write, Dir, SeqFile};
 use rtrace::global_lock::GlobalLock;
 use rtrace::histogram::{self, Command, BUCKETS, COMMAND_MAX, HISTS_MAX};
 use rtrace::kvec;
+use rtrace::rcu::Pointer;
 use rtrace::record::FieldType;
 use rtrace::sink::{self, Registration, Reservation, Sink};
 
@@ -234,6 +235,12 @@ struct Snapshot {
     len: usize,
 }
 
+// SAFETY: the histograms pointed to are counters (atomics), shared by every CPU, and alive as
+// the type invariant says wherever the snapshot is used or freed.
+unsafe impl Send for Snapshot {}
+// SAFETY: as above; a snapshot is never written once published.
+unsafe impl Sync for Snapshot {}
+
 impl Snapshot {
     /// The histograms of the marker with id `id`.
     fn of(&self, id: u32) -> impl Iterator<Item = &Hist> {
@@ -265,12 +272,12 @@ static CONTROL: GlobalLock<Control> = {
     }
 };
 
-/// The current snapshot of the histograms (null when there is none), RCU-protected.
-static SNAPSHOT: AtomicPtr<Snapshot> = AtomicPtr::new(core::ptr::null_mut());
+/// The current snapshot of the histograms (none when there are none).
+static SNAPSHOT: Pointer<Snapshot> = Pointer::null();
 
 /// The tables, set before the sink is registered and cleared after it is unregistered and its
 /// files are removed.
-static TABLES: AtomicPtr<Tables> = AtomicPtr::new(core::ptr::null_mut());
+static TABLES: Pointer<Tables> = Pointer::null();
 
 /// The sink. Its callbacks run where markers are emitted, with preemption disabled, inside the
 /// site's RCU-sched read side (rust/marker.rs: `emit`).
@@ -282,19 +289,18 @@ static RAW: RawSink = sink::raw_sink(c"stats", &SINK);
 
 /// The tables, from a callback.
 fn tables() -> Option<&'static Tables> {
-    let t = TABLES.load(Ordering::Acquire);
-    // SAFETY: the tables are freed only once the sink is unregistered, which returns when no
-    // callback runs any more, and its files removed, which waits for their callbacks.
-    (!t.is_null()).then(|| unsafe { &*t })
+    // SAFETY: the tables are replaced (by none) only once the sink is unregistered, which
+    // returns when no callback runs any more, and its files removed, which waits for their
+    // callbacks: a callback runs before, and no `replace` runs meanwhile.
+    unsafe { TABLES.get_protected() }
 }
 
 /// The current snapshot, from a callback of the sink.
 fn snapshot() -> Option<&'static Snapshot> {
-    let s = SNAPSHOT.load(Ordering::Acquire);
     // SAFETY: the sink's callbacks run inside the marker site's RCU-sched read side, which holds
     // off the grace period before a replaced snapshot is freed (`replace`). The `'static` is
     // not used beyond the callback.
-    (!s.is_null()).then(|| unsafe { &*s })
+    unsafe { SNAPSHOT.dereference() }
 }
 
 // SAFETY: a reservation is this CPU's scratch area of its nesting level (`SCRATCH` bytes, at least
@@ -385,14 +391,13 @@ fn make_snapshot<'a>(hists: impl Iterator<Item = &'a Hist>) -> Result<KBox<Snaps
 /// Publishes `new` (no snapshot if `None`) and frees the one it replaces once no callback can
 /// see it. Sleeps.
 fn replace(new: Option<KBox<Snapshot>>) {
-    let new = new.map_or(core::ptr::null_mut(), KBox::into_raw);
-    // Pairs with the acquire load of `snapshot`: the histograms it points to are initialised.
-    let old = SNAPSHOT.swap(new, Ordering::AcqRel);
-    rtrace::rcu::synchronize();
-    if !old.is_null() {
-        // SAFETY: `old` came from `KBox::into_raw` here; after the grace period no callback
-        // uses it.
-        drop(unsafe { KBox::from_raw(old) });
+    // The histograms `new` points to are initialised before a callback sees it (a release).
+    let old = SNAPSHOT.replace(new);
+    // Histograms the new snapshot leaves out are freed by the caller after this grace period,
+    // which is waited for even when there was no snapshot before.
+    match old {
+        Some(old) => old.free(),
+        None => rtrace::rcu::synchronize(),
     }
 }
 
@@ -673,7 +678,8 @@ impl kernel::Module for StatsModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let tables = Tables::new()?;
         let ncpu = tables.ncpu;
-        TABLES.store(KBox::into_raw(tables), Ordering::Release);
+        // Nothing was published before: no grace period to wait for (dropping `None`).
+        drop(TABLES.replace(Some(tables)));
         // From here on, a failure drops `this`, which frees what was set up.
         let mut this = Self {
             dir: None,
@@ -708,16 +714,9 @@ impl Drop for StatsModule {
         // callbacks. Then nothing uses the histograms or the tables any more.
         self.sink = None;
         self.dir = None;
-        let snapshot = SNAPSHOT.swap(core::ptr::null_mut(), Ordering::AcqRel);
-        if !snapshot.is_null() {
-            // SAFETY: published by `replace` from `KBox::into_raw`; no user is left (above).
-            drop(unsafe { KBox::from_raw(snapshot) });
-        }
+        // No user is left; the grace periods the retired values wait for are short.
+        drop(SNAPSHOT.replace(None));
         drop(core::mem::take(&mut CONTROL.lock().hists));
-        let tables = TABLES.swap(core::ptr::null_mut(), Ordering::AcqRel);
-        if !tables.is_null() {
-            // SAFETY: stored by `init` from `KBox::into_raw`; no user is left (above).
-            drop(unsafe { KBox::from_raw(tables) });
-        }
+        drop(TABLES.replace(None));
     }
 }
