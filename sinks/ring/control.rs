@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The tracer's control files: `buffer_size_kb`, `overwrite` and `reset` (written and, but for
-//! `reset`, shown), `stats`, `per_cpu/cpuN/stats` and `clock` (shown; writing is `EPERM`). They
-//! are `seq_file`s whose private data is the file's [`Kind`].
+//! `reset`, shown), `stats`, `per_cpu/cpuN/stats` and `clock` (shown; writing is `EPERM`).
+//! Their private data is the file's [`Kind`].
 
-use core::ffi::{c_char, c_int, c_void};
+use core::ffi::{c_char, c_void};
 use core::fmt::Write;
 
-use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::files::Kind;
 use crate::rtrace::abi::{self, MARKER_ABI};
-use crate::rtrace::debugfs::{self, SeqFile};
+use crate::rtrace::debugfs::{self, SeqFile, ShowFile, WriteFile};
 use crate::rtrace::ring_buffer::Counters;
 use crate::rtrace::text;
 use crate::tracer::{self, Buffers, SIZE_KB_MAX, SIZE_KB_MIN};
@@ -94,24 +93,21 @@ fn control(kind: Kind, text: &str) -> Result {
     }
 }
 
-#[no_mangle]
-extern "C" fn rtrace_ring_control_write(
-    file: *mut bindings::file,
-    buf: *const c_char,
-    len: usize,
-    _ppos: *mut bindings::loff_t,
-) -> isize {
-    // SAFETY: a control file is a seq_file (single_open), whose private data is the kind.
-    let kind = unsafe { (*(*file).private_data.cast::<bindings::seq_file>()).private } as usize;
-    match Kind::decode(kind) {
-        Some(kind @ (Kind::BufferSizeKb | Kind::Overwrite | Kind::Reset)) => {
-            // The file's name, for the kernel log, is a static ASCII string.
-            let name = kind.name().to_str().unwrap_or("ring");
-            debugfs::command_write::<160>(name, buf, len, |text| control(kind, text))
+/// The control files' operations (`debugfs::FileOps::<Control>::READ_WRITE`).
+pub(crate) struct Control;
+
+impl WriteFile for Control {
+    fn write(data: *mut c_void, buf: *const c_char, len: usize) -> isize {
+        match Kind::decode(data) {
+            Some(kind @ (Kind::BufferSizeKb | Kind::Overwrite | Kind::Reset)) => {
+                // The file's name, for the kernel log, is a static ASCII string.
+                let name = kind.name().to_str().unwrap_or("ring");
+                debugfs::command_write::<160>(name, buf, len, |text| control(kind, text))
+            }
+            // Read-only files (root may still open them for writing): every write is refused
+            // the same way, an empty one too.
+            _ => EPERM.to_errno() as isize,
         }
-        // Read-only files (root may still open them for writing): every write is refused the
-        // same way, an empty one too.
-        _ => EPERM.to_errno() as isize,
     }
 }
 
@@ -124,32 +120,31 @@ fn write_counters(out: &mut SeqFile, c: &Counters) {
     let _ = writeln!(out, "in_buffer: {}", c.in_buffer());
 }
 
-#[no_mangle]
-extern "C" fn rtrace_ring_control_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
-    // SAFETY: `m` is the seq_file of this show callback; its private data is the file's kind.
-    let (mut out, kind) = unsafe { (SeqFile::from_raw(m), (*m).private as usize) };
-    let state = tracer::state();
-    let buffers = state.buffers();
-    match (Kind::decode(kind), buffers) {
-        (Some(Kind::BufferSizeKb), Some(b)) => {
-            let _ = writeln!(out, "{}", b.size_kb);
-        }
-        (Some(Kind::Overwrite), _) => {
-            let _ = writeln!(out, "{}", state.overwrite as u8);
-        }
-        (Some(Kind::Stats), Some(b)) => write_counters(&mut out, &b.counters()),
-        (Some(Kind::Clock), _) => {
-            let (mut trace, mut real) = (0u64, 0u64);
-            // SAFETY: two `u64`s to write.
-            unsafe { rtrace_ring_clock_pair(&mut trace, &mut real) };
-            let _ = writeln!(out, "{trace} {real}");
-        }
-        (Some(Kind::CpuStats(cpu)), Some(b)) => {
-            if let Some(c) = b.cpus.get(cpu) {
-                write_counters(&mut out, &c.ring.counters());
+impl ShowFile for Control {
+    fn show(out: &mut SeqFile, data: *mut c_void) -> Result {
+        let state = tracer::state();
+        let buffers = state.buffers();
+        match (Kind::decode(data), buffers) {
+            (Some(Kind::BufferSizeKb), Some(b)) => {
+                let _ = writeln!(out, "{}", b.size_kb);
             }
+            (Some(Kind::Overwrite), _) => {
+                let _ = writeln!(out, "{}", state.overwrite as u8);
+            }
+            (Some(Kind::Stats), Some(b)) => write_counters(out, &b.counters()),
+            (Some(Kind::Clock), _) => {
+                let (mut trace, mut real) = (0u64, 0u64);
+                // SAFETY: two `u64`s to write.
+                unsafe { rtrace_ring_clock_pair(&mut trace, &mut real) };
+                let _ = writeln!(out, "{trace} {real}");
+            }
+            (Some(Kind::CpuStats(cpu)), Some(b)) => {
+                if let Some(c) = b.cpus.get(cpu) {
+                    write_counters(out, &c.ring.counters());
+                }
+            }
+            _ => {}
         }
-        _ => {}
+        Ok(())
     }
-    0
 }

@@ -12,25 +12,14 @@
 //! - raw_reader.rs: the binary records of `trace_pipe_raw` (consuming) and `snapshot_raw` (not);
 //! - control.rs: `buffer_size_kb`, `overwrite`, `reset`, `stats`, `clock`, `per_cpu/cpuN/stats`.
 
-use core::ffi::{c_char, CStr};
+use core::ffi::{c_void, CStr};
 use core::fmt::{self, Write};
 
-use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::rtrace::debugfs::Dir;
-
-// The dentry pointers are opaque here, never dereferenced.
-#[allow(improper_ctypes)]
-extern "C" {
-    fn rtrace_ring_create_file(
-        name: *const c_char,
-        mode: u16,
-        dir: *mut bindings::dentry,
-        kind: usize,
-        reader: bool,
-    ) -> *mut bindings::dentry;
-}
+use crate::control::Control;
+use crate::readers::Readers;
+use crate::rtrace::debugfs::{create_file, Dir, FileOps};
 
 /// A file of the tracer, as its inode's private data says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,8 +50,8 @@ pub(crate) enum Kind {
 const TAG_BITS: u32 = 4;
 
 impl Kind {
-    /// The kind as the inode's private data (a `void *` holding a number, never dereferenced).
-    pub(crate) fn encode(self) -> usize {
+    /// The kind as the inode's private data: a number, never dereferenced.
+    pub(crate) fn encode(self) -> *mut c_void {
         let (tag, cpu) = match self {
             Self::Trace => (1, 0),
             Self::TracePipe => (2, 0),
@@ -75,11 +64,12 @@ impl Kind {
             Self::Clock => (9, 0),
             Self::CpuStats(cpu) => (10, cpu),
         };
-        (cpu << TAG_BITS) | tag
+        ((cpu << TAG_BITS) | tag) as *mut c_void
     }
 
-    /// The kind [`Self::encode`] gave `value`; `None` for any other value.
-    pub(crate) fn decode(value: usize) -> Option<Self> {
+    /// The kind [`Self::encode`] gave `data`; `None` for any other value.
+    pub(crate) fn decode(data: *mut c_void) -> Option<Self> {
+        let value = data as usize;
         let cpu = value >> TAG_BITS;
         let kind = match value & ((1 << TAG_BITS) - 1) {
             1 => Self::Trace,
@@ -137,18 +127,17 @@ impl Kind {
 
 /// Creates the file of `kind` in `dir`.
 fn create(dir: &Dir, kind: Kind) -> Result {
-    // SAFETY: `dir` is a live debugfs directory; the name is NUL-terminated and static; the kind
-    // is a number (never dereferenced as a pointer).
-    let d = unsafe {
-        rtrace_ring_create_file(
-            kind.name().as_ptr(),
-            kind.mode(),
-            dir.as_ptr(),
-            kind.encode(),
-            kind.is_reader(),
-        )
-    };
-    kernel::error::from_err_ptr(d).map(|_| ())
+    let (name, mode, data) = (kind.name(), kind.mode(), kind.encode());
+    // SAFETY: the readers' and the control files' callbacks take any data: they decode it as a
+    // kind, refusing what `Kind::encode` does not give.
+    unsafe {
+        if kind.is_reader() {
+            create_file(name, mode, dir, data, &FileOps::<Readers>::STREAM)?;
+        } else {
+            create_file(name, mode, dir, data, &FileOps::<Control>::READ_WRITE)?;
+        }
+    }
+    Ok(())
 }
 
 /// The tracer's directory: its files, and `per_cpu/` (kept so that they go with it).

@@ -5,10 +5,11 @@
 //!
 //! An open reader keeps a cursor per CPU it reads. The consumers (`trace_pipe`,
 //! `trace_pipe_raw`) wait while there is nothing to read; the others (`trace`, `snapshot_raw`)
-//! read what was committed when they were opened and then end. Readers are streams: the shim
-//! opens them with `stream_open()`, so `lseek()` and `pread()` are `ESPIPE`.
+//! read what was committed when they were opened and then end. Readers are streams
+//! (`debugfs::StreamFile`): `lseek()` and `pread()` are `ESPIPE`.
 
-use core::ffi::{c_char, c_int, c_long, c_void};
+use core::cell::UnsafeCell;
+use core::ffi::{c_char, c_long, c_void};
 use core::sync::atomic::Ordering;
 
 use kernel::bindings;
@@ -16,6 +17,7 @@ use kernel::prelude::*;
 use kernel::uaccess::UserSlice;
 
 use crate::files::Kind;
+use crate::rtrace::debugfs::{OpenFile, StreamFile};
 use crate::rtrace::ring_buffer::CpuRing;
 use crate::rtrace::ring_record::Decoder;
 use crate::text_reader::LINE_MAX;
@@ -27,9 +29,9 @@ extern "C" {
         data: *mut c_void,
         timeout: c_long,
     ) -> c_long;
-    // The file pointer is opaque here, never dereferenced.
+    // The file and the poll table are opaque here, never dereferenced.
     #[allow(improper_ctypes)]
-    fn rtrace_ring_poll_wait(file: *mut bindings::file, pt: *mut c_void);
+    fn rtrace_ring_poll_wait(file: *mut bindings::file, pt: *mut bindings::poll_table_struct);
 }
 
 /// `EPOLLIN` and `EPOLLRDNORM` (include/uapi/linux/eventpoll.h), not in the bindings.
@@ -81,7 +83,7 @@ pub(crate) struct Reader {
 
 impl Reader {
     /// A reader of `kind`, positioned at the records of `buffers` not consumed yet.
-    fn new(kind: Kind, buffers: &Buffers) -> Result<KBox<Self>> {
+    fn new(kind: Kind, buffers: &Buffers) -> Result<Self> {
         let one_cpu = match kind {
             Kind::TracePipeRaw(cpu) | Kind::SnapshotRaw(cpu) => Some(cpu),
             _ => None,
@@ -115,18 +117,15 @@ impl Reader {
         } else {
             0
         };
-        Ok(KBox::new(
-            Self {
-                kind,
-                cpus,
-                text: KVec::from_elem(0, text_len, GFP_KERNEL)?,
-                text_len: 0,
-                text_at: 0,
-                started: false,
-                generation: buffers.generation,
-            },
-            GFP_KERNEL,
-        )?)
+        Ok(Self {
+            kind,
+            cpus,
+            text: KVec::from_elem(0, text_len, GFP_KERNEL)?,
+            text_len: 0,
+            text_at: 0,
+            started: false,
+            generation: buffers.generation,
+        })
     }
 }
 
@@ -189,43 +188,6 @@ fn wait_for_data(mut seq: u64) -> Result {
     Ok(())
 }
 
-/// The reader `open` stored in `file`, as a raw pointer: a `&mut` to it is made only while the
-/// tracer's mutex is held (two reads of one file may run at once).
-fn reader_of(file: *mut bindings::file) -> *mut Reader {
-    // SAFETY: `file` is open; `private_data` is the `Reader` that `open` put there, freed only by
-    // `release`, which runs after every read and poll of the file.
-    unsafe { (*file).private_data.cast::<Reader>() }
-}
-
-#[no_mangle]
-extern "C" fn rtrace_ring_open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-    // SAFETY: the inode of an open debugfs file; `i_private` is the kind given at creation.
-    let Some(kind) = Kind::decode(unsafe { (*inode).i_private } as usize) else {
-        return EINVAL.to_errno();
-    };
-    let state = tracer::state();
-    let Some(buffers) = state.buffers() else {
-        return ENODEV.to_errno();
-    };
-    let reader = match Reader::new(kind, buffers) {
-        Ok(r) => r,
-        Err(e) => return e.to_errno(),
-    };
-    // SAFETY: the file being opened; `release` frees what is stored here.
-    unsafe { (*file).private_data = KBox::into_raw(reader).cast() };
-    0
-}
-
-#[no_mangle]
-extern "C" fn rtrace_ring_release(
-    _inode: *mut bindings::inode,
-    file: *mut bindings::file,
-) -> c_int {
-    // SAFETY: `private_data` is the `Reader` `open` stored; nothing uses it after release.
-    drop(unsafe { KBox::from_raw((*file).private_data.cast::<Reader>()) });
-    0
-}
-
 /// Copies `bytes` to user address `buf + at`.
 pub(crate) fn to_user(buf: *mut c_char, at: usize, bytes: &[u8]) -> Result {
     UserSlice::new(buf as usize + at, bytes.len())
@@ -248,71 +210,83 @@ pub(crate) fn to_user_partly(buf: *mut c_char, at: usize, bytes: &[u8]) -> usize
     bytes.len() - (left as usize).min(bytes.len())
 }
 
-fn nonblocking(file: *mut bindings::file) -> bool {
-    // SAFETY: an open file.
-    let flags = unsafe { (*file).f_flags };
-    flags & bindings::O_NONBLOCK != 0
+/// The readers' file operations (`debugfs::FileOps::<Readers>::STREAM`).
+pub(crate) struct Readers;
+
+/// An open reader.
+///
+/// # Invariants
+///
+/// `reader` is reached only with the tracer's mutex held, by one `&mut` at a time.
+pub(crate) struct Open {
+    /// Its file's kind, also `reader.kind`: read without the mutex (by `poll`).
+    kind: Kind,
+    reader: UnsafeCell<Reader>,
 }
 
-#[no_mangle]
-extern "C" fn rtrace_ring_read(
-    file: *mut bindings::file,
-    buf: *mut c_char,
-    len: usize,
-    _ppos: *mut bindings::loff_t,
-) -> isize {
-    // Nothing asked, nothing to wait for (nor to consume).
-    if len == 0 {
-        return 0;
+// SAFETY: the reader is reached only under the tracer's mutex (the type invariant), which
+// serialises the file's reads on every CPU; `kind` is never written.
+unsafe impl Sync for Open {}
+
+impl StreamFile for Readers {
+    type Open = Open;
+
+    fn open(data: *mut c_void) -> Result<KBox<Open>> {
+        let kind = Kind::decode(data).ok_or(EINVAL)?;
+        let state = tracer::state();
+        let buffers = state.buffers().ok_or(ENODEV)?;
+        let reader = UnsafeCell::new(Reader::new(kind, buffers)?);
+        Ok(KBox::new(Open { kind, reader }, GFP_KERNEL)?)
     }
-    let reader = reader_of(file);
-    loop {
-        let seq = announce();
-        let (result, kind) = {
-            let state = tracer::state();
-            let Some(buffers) = state.buffers() else {
-                return 0;
-            };
-            // SAFETY: the reader is alive while the file is open (`reader_of`), and the
-            // tracer's mutex, held, makes this the only `&mut` to it.
-            let reader = unsafe { &mut *reader };
-            let result = match reader.kind {
-                Kind::TracePipeRaw(cpu) => reader.read_raw(buffers, cpu, buf, len),
-                Kind::SnapshotRaw(cpu) => reader.read_snapshot(buffers, cpu, buf, len),
-                _ => reader.read_text(buffers, buf, len),
-            };
-            (result, reader.kind)
-        };
-        match result {
-            Ok(0) if kind.consumes() => {
-                if nonblocking(file) {
-                    return EAGAIN.to_errno() as isize;
+
+    fn read(open: &Open, file: &OpenFile, buf: *mut c_char, len: usize) -> isize {
+        // Nothing asked, nothing to wait for (nor to consume).
+        if len == 0 {
+            return 0;
+        }
+        loop {
+            let seq = announce();
+            let result = {
+                let state = tracer::state();
+                let Some(buffers) = state.buffers() else {
+                    return 0;
+                };
+                // SAFETY: the tracer's mutex is held until `state` goes, after the last use of
+                // this `&mut`, the only one (the type invariant).
+                let reader = unsafe { &mut *open.reader.get() };
+                match open.kind {
+                    Kind::TracePipeRaw(cpu) => reader.read_raw(buffers, cpu, buf, len),
+                    Kind::SnapshotRaw(cpu) => reader.read_snapshot(buffers, cpu, buf, len),
+                    _ => reader.read_text(buffers, buf, len),
                 }
-                if let Err(e) = wait_for_data(seq) {
-                    return e.to_errno() as isize;
+            };
+            match result {
+                Ok(0) if open.kind.consumes() => {
+                    if file.nonblocking() {
+                        return EAGAIN.to_errno() as isize;
+                    }
+                    if let Err(e) = wait_for_data(seq) {
+                        return e.to_errno() as isize;
+                    }
                 }
+                Ok(n) => return n as isize,
+                Err(e) => return e.to_errno() as isize,
             }
-            Ok(n) => return n as isize,
-            Err(e) => return e.to_errno() as isize,
         }
     }
-}
 
-#[no_mangle]
-extern "C" fn rtrace_ring_poll(file: *mut bindings::file, pt: *mut c_void) -> u32 {
-    // SAFETY: the reader is alive while the file is open (`reader_of`); `kind` is never written
-    // after `open`.
-    let kind = unsafe { (*reader_of(file)).kind };
-    // SAFETY: the file being polled and its poll table.
-    unsafe { rtrace_ring_poll_wait(file, pt) };
-    announce();
-    let state = tracer::state();
-    let ready = state
-        .buffers()
-        .is_some_and(|b| !kind.consumes() || has_data(b, kind));
-    if ready {
-        EPOLLIN | EPOLLRDNORM
-    } else {
-        0
+    fn poll(open: &Open, file: &OpenFile, table: *mut bindings::poll_table_struct) -> u32 {
+        // SAFETY: the file being polled and its poll table, during the poll.
+        unsafe { rtrace_ring_poll_wait(file.as_ptr(), table) };
+        announce();
+        let state = tracer::state();
+        let ready = state
+            .buffers()
+            .is_some_and(|b| !open.kind.consumes() || has_data(b, open.kind));
+        if ready {
+            EPOLLIN | EPOLLRDNORM
+        } else {
+            0
+        }
     }
 }
