@@ -20,6 +20,13 @@ check "ring: its files are root-only" sh -c "ls -l $R/trace $R/trace_pipe $R/sta
 check_eq "ring: default size" 1024 "$(cat $R/buffer_size_kb)"
 check_eq "ring: discard mode by default" 0 "$(cat $R/overwrite)"
 check_eq "ring: one per_cpu directory per CPU" "$(grep -c ^processor /proc/cpuinfo)" "$(ls $R/per_cpu | wc -l)"
+# An open file holds the module (its file_operations' owner, rust/debugfs.rs): rmmod is refused.
+for f in trace_pipe buffer_size_kb per_cpu/cpu0/snapshot_raw; do
+	exec 3<$R/$f
+	check_fails "ring: rmmod while $f is open is refused" rmmod rtrace_ring
+	exec 3<&-
+done
+check "ring: ... and the tracer stays" loaded rtrace_ring
 
 check "ring: set_event connects ring:test:sched_switch" sh -c "echo ring:test:sched_switch >$SE"
 check_eq "ring: set_event shows it" "ring:test:sched_switch" "$(cat $SE)"
