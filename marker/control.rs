@@ -6,13 +6,14 @@
 //! saying why.
 
 use core::fmt::Write;
-use core::sync::atomic::Ordering;
 
 use kernel::prelude::*;
 
 use crate::filter::{glob_match, Filter};
 use crate::registry::{copy, label, read, sink_name, text, Entry, Registry, PENDING_MAX};
+use crate::rtrace::abi::RawMarker;
 use crate::rtrace::kernel::kvec;
+use crate::rtrace::kernel::rcu::{Pointer, Retired};
 use crate::rtrace::marker::record::{Field, FieldType, FIELDS_MAX};
 use crate::rtrace::marker::text::Escaped;
 use crate::set_event::{is_glob, Word};
@@ -245,13 +246,14 @@ impl Registry {
         }
     }
 
-    /// Sets (or, for `0`, clears) `entry`'s filter. Returns the filter replaced, to be freed
-    /// after a grace period.
+    /// Sets (or, for `0`, clears) `entry`'s filter. Returns the filter replaced, which dropping
+    /// frees after a grace period (sites in flight may still evaluate it): drop it once the
+    /// registry's mutex is released.
     pub(crate) fn set_filter(
         &mut self,
         entry: *const Entry,
         expression: &str,
-    ) -> Result<Option<KBox<Filter>>> {
+    ) -> Result<Option<Retired<Filter>>> {
         let entry = self
             .markers
             .iter_mut()
@@ -287,14 +289,16 @@ impl Registry {
             text = copy(expression.as_bytes())?;
         }
         entry.filter_text = text;
-        let new = new.map_or(core::ptr::null_mut(), KBox::into_raw);
-        // Release: the filter is complete before sites can load it.
-        // SAFETY: the core, under its mutex, publishes a filter of its own.
-        let old = unsafe { entry.raw.filter() }.swap(new.cast(), Ordering::AcqRel);
-        // SAFETY: a published filter comes from `KBox::<Filter>::into_raw` here; the caller
-        // frees it only after a grace period.
-        Ok((!old.is_null()).then(|| unsafe { KBox::from_raw(old.cast::<Filter>()) }))
+        Ok(filter(entry.raw).replace(new))
     }
+}
+
+/// The filter of a marker, as the core publishes it and its sites' calls evaluate it.
+pub(crate) fn filter(marker: &RawMarker) -> &Pointer<Filter> {
+    // SAFETY: only the core stores into a marker's filter (`RawMarker::filter`'s contract), and
+    // only through this view: a `KBox<Filter>` or null, null from the marker's creation, replaced
+    // by null before the marker is unregistered (registry.rs: `remove`).
+    unsafe { Pointer::from_erased(marker.filter()) }
 }
 
 /// Adds a change to the sorted `plan`, unless it is there already.

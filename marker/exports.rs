@@ -10,7 +10,6 @@ use core::ffi::{c_char, c_int, CStr};
 use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::filter::Filter;
 use crate::registry;
 use crate::rtrace::abi::{FieldRef, RawMarker, RawSink, RawValue, MARKER_ABI};
 use crate::rtrace::kernel::module::name as module_name;
@@ -342,7 +341,7 @@ unsafe extern "C" fn rtrace_marker_field(
 }
 crate::abi_export!(rtrace_marker_field);
 
-/// Evaluates a marker's filter for its sites: the compiled [`Filter`] is a type of this module
+/// Evaluates a marker's filter for its sites: the compiled `Filter` is a type of this module
 /// only, so no other module reads its layout.
 ///
 /// # Safety
@@ -362,11 +361,10 @@ unsafe extern "C" fn rtrace_marker_filter_match(
     }
     // SAFETY: live, by the function's contract.
     let marker = unsafe { &*marker };
-    // SAFETY: only read here.
-    let filter = unsafe { marker.filter() }.load(core::sync::atomic::Ordering::Acquire);
-    if filter.is_null() {
+    // SAFETY: the caller's read side (the function's contract) keeps a published filter alive.
+    let Some(filter) = (unsafe { crate::control::filter(marker).dereference() }) else {
         return true;
-    }
+    };
     // SAFETY: `n` values, by the function's contract.
     let raw = unsafe { core::slice::from_raw_parts(values, n) };
     let mut values = [Value::U(0); FIELDS_MAX];
@@ -377,10 +375,6 @@ unsafe extern "C" fn rtrace_marker_filter_match(
     for (slot, value) in slots.iter_mut().zip(raw) {
         *slot = value.value();
     }
-    // SAFETY: a non-null filter was published by `set_filter` (marker/control.rs) from a
-    // `KBox<Filter>` (acquire above: complete), and is freed only a grace period after it is
-    // replaced, which the caller's read side holds off.
-    let filter = unsafe { &*filter.cast::<Filter>() };
     filter.matches(&values[..n])
 }
 crate::abi_export!(rtrace_marker_filter_match);

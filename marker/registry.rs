@@ -14,7 +14,6 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::debugfs;
-use crate::filter::Filter;
 use crate::rtrace::abi::{self, RawMarker, RawSink, NULL_SINK};
 use crate::rtrace::kernel::debugfs::Dir;
 use crate::rtrace::kernel::global_lock::{GlobalLock, Guard};
@@ -538,14 +537,7 @@ impl Registry {
             )
         };
         // Sites in flight may still evaluate the filter: freed after a grace period.
-        // SAFETY: the core, under its mutex, unpublishes the filter it published.
-        let filter = unsafe { entry.raw.filter() }.swap(core::ptr::null_mut(), Ordering::Relaxed);
-        if !filter.is_null() {
-            crate::rtrace::kernel::rcu::synchronize();
-            // SAFETY: published by `set_filter` from a `KBox<Filter>`, unpublished above, and no
-            // site reads it after the grace period.
-            drop(unsafe { KBox::from_raw(filter.cast::<Filter>()) });
-        }
+        drop(crate::control::filter(entry.raw).replace(None));
         // The id stays: emits still in flight commit their records under it.
         // Removing the directory waits for open files' operations, which read the entry: only
         // then is the entry freed, by the caller, once the mutex is released.

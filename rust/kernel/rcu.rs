@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! RCU, sched flavour: the read side used by tracepoint and marker sites, and the grace periods
-//! that protect what they read.
+//! RCU, sched flavour: the read side used by tracepoint and marker sites, the grace periods
+//! that protect what they read, and [`Pointer`], the one way rtrace publishes a single object to
+//! them (`rcu_assign_pointer()`, `rcu_dereference()`, free after `synchronize_rcu()`).
 //!
 //! C header: [`include/linux/rcupdate.h`](srctree/include/linux/rcupdate.h)
 //!
@@ -11,6 +12,9 @@
 //! into function tracing.
 
 use core::marker::PhantomData;
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+use kernel::alloc::KBox;
 
 /// `preempt_disable_notrace()` and `preempt_enable_notrace()` inlined, as C inlines them, on
 /// x86_64 with a preemption count and without `PREEMPT_DYNAMIC`: one `incl` and one `decl` of
@@ -138,4 +142,158 @@ pub fn synchronize() {
 pub fn barrier() {
     // SAFETY: `rcu_barrier` has no precondition beyond process context.
     unsafe { kernel::bindings::rcu_barrier() };
+}
+
+/// One heap object published to RCU-sched readers: readers borrow it inside a read-side critical
+/// section ([`Pointer::get`]); an updater publishes another ([`Pointer::replace`]) and gets the
+/// old one back as [`Retired`], freed after a grace period. Updaters need not be serialised for
+/// soundness (each gets the value it replaced), but a reader under the updaters' lock may borrow
+/// the value without a read-side section ([`Pointer::get_protected`]) only if they are.
+///
+/// `repr(transparent)` over an [`AtomicPtr<T>`], so that a pointer field of a `repr(C)` ABI
+/// structure can be used as one ([`Pointer::from_erased`]).
+///
+/// # Invariants
+///
+/// `ptr` is null or comes from [`KBox::into_raw`], owned by this value while it is published; a
+/// value unpublished by `replace` is freed only after a grace period that follows its
+/// unpublication ([`Retired`]).
+#[repr(transparent)]
+pub struct Pointer<T> {
+    ptr: AtomicPtr<T>,
+    _owns: PhantomData<(KBox<T>, *mut T)>,
+}
+
+// SAFETY: the value is owned (dropped wherever the pointer is).
+unsafe impl<T: Send> Send for Pointer<T> {}
+// SAFETY: `&Pointer` shares the value between threads (`get`) and lets any thread replace it,
+// the old value being dropped there.
+unsafe impl<T: Send + Sync> Sync for Pointer<T> {}
+
+impl<T> Pointer<T> {
+    /// A pointer with no value published.
+    pub const fn null() -> Self {
+        Self {
+            ptr: AtomicPtr::new(core::ptr::null_mut()),
+            _owns: PhantomData,
+        }
+    }
+
+    /// A type-erased pointer field of a `repr(C)` ABI structure (whose value's type only the
+    /// module that publishes it knows), used as a [`Pointer`] to that type.
+    ///
+    /// # Safety
+    ///
+    /// Every store to `*ptr`, for as long as the result is used, is made through a `Pointer<T>`
+    /// view of it, with this `T`, and it held null or a value published that way before. Nothing
+    /// frees the value published when a view goes: the field's owner replaces it by `None` first.
+    pub unsafe fn from_erased(ptr: &AtomicPtr<core::ffi::c_void>) -> &Self {
+        // SAFETY: `Pointer<T>` is `repr(transparent)` over `AtomicPtr<T>` (its other field is a
+        // zero-sized marker), which has the layout of `AtomicPtr<c_void>`; the caller's promise
+        // is the type invariant.
+        unsafe { &*(ptr as *const AtomicPtr<core::ffi::c_void>).cast::<Self>() }
+    }
+
+    /// Whether a value is published; a hint only, unless updaters are excluded.
+    #[inline(always)]
+    pub fn is_null(&self) -> bool {
+        self.ptr.load(Ordering::Relaxed).is_null()
+    }
+
+    /// The published value, borrowed for the read-side critical section `_guard`.
+    #[inline(always)]
+    pub fn get<'a>(&'a self, _guard: &'a ReadGuard) -> Option<&'a T> {
+        // SAFETY: the read side that `_guard` holds for `'a` delays the end of the grace period
+        // after which a replaced value is freed.
+        unsafe { self.dereference() }
+    }
+
+    /// The published value, in a read-side critical section that the caller holds without a
+    /// [`ReadGuard`] (e.g. the marker site's, around a sink's callbacks).
+    ///
+    /// # Safety
+    ///
+    /// The caller is inside an RCU read-side critical section (any flavour: preemption or
+    /// interrupts disabled, `rcu_read_lock()`) for as long as it uses the result.
+    #[inline(always)]
+    pub unsafe fn dereference(&self) -> Option<&T> {
+        // Acquire: pairs with `replace`'s release, so that the value is seen initialised.
+        let p = self.ptr.load(Ordering::Acquire);
+        // SAFETY: by the type invariant `p` is null or a live value, and the caller's read side
+        // keeps it alive while the result is used.
+        unsafe { p.as_ref() }
+    }
+
+    /// The published value, for an updater: `rcu_dereference_protected()`.
+    ///
+    /// # Safety
+    ///
+    /// No [`Pointer::replace`] of this pointer runs while the caller uses the result: e.g. it
+    /// holds a lock under which every `replace` runs.
+    #[inline(always)]
+    pub unsafe fn get_protected(&self) -> Option<&T> {
+        // SAFETY: no `replace` can unpublish the value while the caller uses it (its promise),
+        // and a value is freed only after it is unpublished.
+        unsafe { self.ptr.load(Ordering::Acquire).as_ref() }
+    }
+
+    /// Publishes `new` (nothing if `None`) and returns the value it replaces, which readers may
+    /// still be using: [`Retired`] frees it after a grace period.
+    pub fn replace(&self, new: Option<KBox<T>>) -> Option<Retired<T>> {
+        let new = new.map_or(core::ptr::null_mut(), KBox::into_raw);
+        // Release: `new` is initialised before a reader can load it; acquire: the old value's
+        // initialisation is seen before this thread drops it.
+        let old = self.ptr.swap(new, Ordering::AcqRel);
+        // SAFETY: by the type invariant a non-null `old` comes from `KBox::into_raw`; it is
+        // unpublished now, and owned by the `Retired`, which frees it after a grace period.
+        (!old.is_null()).then(|| Retired(unsafe { KBox::from_raw(old) }))
+    }
+}
+
+impl<T> Default for Pointer<T> {
+    fn default() -> Self {
+        Self::null()
+    }
+}
+
+impl<T> Drop for Pointer<T> {
+    fn drop(&mut self) {
+        let p = *self.ptr.get_mut();
+        if !p.is_null() {
+            // SAFETY: by the type invariant, a value of `KBox::into_raw` owned by `self`; the
+            // exclusive borrow means no `get` borrow is left.
+            drop(unsafe { KBox::from_raw(p) });
+        }
+    }
+}
+
+/// A value that [`Pointer::replace`] unpublished: readers that loaded it before may still use
+/// it. Dropping it (or [`Retired::free`]) waits for a grace period, then frees it: it sleeps, so
+/// only process context, outside any read-side critical section, may drop it.
+#[must_use = "dropping a retired value waits for a grace period"]
+pub struct Retired<T>(KBox<T>);
+
+impl<T> Retired<T> {
+    /// Waits for a grace period, then frees the value.
+    pub fn free(self) {
+        drop(self);
+    }
+
+    /// Waits for a grace period, then gives the value back: no reader can hold it any more, so
+    /// its owner may change it in place (and publish it again).
+    pub fn into_inner(self) -> KBox<T> {
+        synchronize();
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: the box is moved out of `this` once, and `this` is never used or dropped again
+        // (`ManuallyDrop`), so it is neither freed twice nor freed while owned by the caller.
+        unsafe { core::ptr::read(&this.0) }
+    }
+}
+
+impl<T> Drop for Retired<T> {
+    fn drop(&mut self) {
+        // Every reader that could have loaded the value is done after this; then the box, the
+        // only field, is dropped.
+        synchronize();
+    }
 }

@@ -4,18 +4,23 @@
 //!
 //! Per-CPU lockless buffers (sinks/ring/ring_buffer.rs) that keep every record connected markers
 //! emit, with exact loss accounting, read as text (`trace`, `trace_pipe`) or binary
-//! (`per_cpu/cpuN/trace_pipe_raw`) under `/sys/kernel/debug/rtrace/sinks/ring/`. See
-//! Documentation/sinks.rst.
+//! (`per_cpu/cpuN/trace_pipe_raw`, and `per_cpu/cpuN/snapshot_raw` without consuming) under
+//! `/sys/kernel/debug/rtrace/sinks/ring/`. See Documentation/sinks.rst.
 //!
 //! - tracer.rs: the buffers and the sink's reserve and commit;
-//! - files.rs: the debugfs files.
+//! - files.rs: the debugfs files, what kinds there are, their creation;
+//! - readers.rs, text_reader.rs, raw_reader.rs: the readers' file operations, text and binary;
+//! - control.rs: the control files.
 
 use kernel::prelude::*;
 
 #[path = "../../rust/rtrace.rs"]
 mod rtrace;
 
+mod control;
 mod files;
+mod raw_reader;
+mod readers;
 #[allow(
     unreachable_pub,
     reason = "pub for the host crate (rust/lib.rs): the benchmark on the host writes this buffer"
@@ -26,6 +31,7 @@ mod ring_buffer;
     reason = "pub for the host crate (rust/lib.rs): the rtrace tool decodes this record stream"
 )]
 mod ring_record;
+mod text_reader;
 mod tracer;
 
 use rtrace::abi::{rtrace_sinks_debugfs_dir, RawSink, MARKER_ABI};

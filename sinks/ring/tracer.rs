@@ -3,15 +3,16 @@
 //! The tracer's buffers (one `CpuRing` per CPU, sinks/ring/ring_buffer.rs) and the sink that writes
 //! into them.
 //!
-//! Writers find the buffers through [`ACTIVE`], inside the marker site's RCU-sched read side.
-//! Resizing publishes a new set and frees the old one after a grace period; a record reserved in
-//! the old set is committed there (its reservation's handle is its `CpuBuf`), so a writer never
-//! straddles two sets. Resetting unpublishes the set, waits for a grace period, empties it in
-//! place and publishes it again. Readers and control files hold the tracer's mutex ([`state`]) while they
-//! use the buffers, which is what keeps a set alive under them.
+//! Writers find the buffers through [`ACTIVE`] (an `rcu::Pointer`), inside the marker site's
+//! RCU-sched read side. Resizing publishes a new set and frees the old one after a grace period;
+//! a record reserved in the old set is committed there (its reservation's handle is its
+//! `CpuBuf`), so a writer never straddles two sets. Resetting unpublishes the set, waits for a
+//! grace period, empties it in place and publishes it again. Readers and control files hold the
+//! tracer's mutex ([`state`]) while they use the buffers, which is what keeps a set alive under
+//! them.
 
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
@@ -19,6 +20,7 @@ use kernel::prelude::*;
 use crate::ring_buffer::{Counters, CpuRing, LossReports, SubBuf, WriterContext};
 use crate::ring_record::Context;
 use crate::rtrace::kernel::global_lock::{GlobalLock, Guard};
+use crate::rtrace::kernel::rcu::Pointer;
 use crate::rtrace::sink::{Reservation, Sink};
 
 /// Bytes of one sub-buffer: a page, as ftrace's.
@@ -122,15 +124,10 @@ impl Buffers {
     }
 }
 
-/// What the control files set, and the current buffers.
+/// What the control files set; the current buffers are [`ACTIVE`]'s (see [`State::buffers`]).
 pub(crate) struct State {
-    /// Owns what [`ACTIVE`] points to (null only before init and after exit).
-    pub(crate) buffers: Option<KBox<Buffers>>,
     pub(crate) overwrite: bool,
 }
-
-// SAFETY: the buffers are shared through atomics and the mutex; nothing is tied to a thread.
-unsafe impl Send for State {}
 
 static STATE: GlobalLock<State> = {
     extern "C" {
@@ -138,19 +135,11 @@ static STATE: GlobalLock<State> = {
         static rtrace_ring_mutex: kernel::types::Opaque<bindings::mutex>;
     }
     // SAFETY: rtrace_ring_mutex is defined by `DEFINE_MUTEX` and used for nothing else.
-    unsafe {
-        GlobalLock::new(
-            State {
-                buffers: None,
-                overwrite: false,
-            },
-            &rtrace_ring_mutex,
-        )
-    }
+    unsafe { GlobalLock::new(State { overwrite: false }, &rtrace_ring_mutex) }
 };
 
-/// The buffers writers use; null while there are none.
-static ACTIVE: AtomicPtr<Buffers> = AtomicPtr::new(core::ptr::null_mut());
+/// The buffers (none only before init and after exit), replaced under the tracer's mutex.
+static ACTIVE: Pointer<Buffers> = Pointer::null();
 /// A reader sleeps, or is about to: the next commit wakes the readers.
 pub(crate) static WAITING: AtomicBool = AtomicBool::new(false);
 /// Counts the wake-ups: a reader sleeps until it changes, so that a reader that sets `WAITING`
@@ -165,18 +154,20 @@ pub(crate) fn state() -> Guard<'static, State> {
 }
 
 impl State {
+    /// The current buffers, for as long as the mutex is held.
+    pub(crate) fn buffers(&self) -> Option<&Buffers> {
+        // SAFETY: a `State` is reached only through the mutex's guard, which `&self` borrows,
+        // and every `ACTIVE.replace` runs under the mutex (`replace`, `reset`).
+        unsafe { ACTIVE.get_protected() }
+    }
+
     /// Replaces the buffers with `new` (or none), once no writer uses the old ones.
     pub(crate) fn replace(&mut self, new: Option<KBox<Buffers>>) {
-        let old = self.buffers.take();
-        let new_ptr = new.as_ref().map_or(core::ptr::null_mut(), |b| {
-            (&**b as *const Buffers).cast_mut()
-        });
-        ACTIVE.store(new_ptr, Ordering::Release);
-        self.buffers = new;
         // Every writer that found the old set has committed after a grace period: writers run
         // inside a marker site's RCU-sched read side.
-        crate::rtrace::kernel::rcu::synchronize();
-        drop(old);
+        if let Some(old) = ACTIVE.replace(new) {
+            old.free();
+        }
     }
 }
 
@@ -187,22 +178,22 @@ impl State {
     /// passed, when no writer is inside a reservation, and published again. Readers and
     /// control files are held off by the mutex, which the caller holds through `self`.
     pub(crate) fn reset(&mut self) -> Result {
-        let Some(buffers) = self.buffers.as_deref_mut() else {
+        let Some(retired) = ACTIVE.replace(None) else {
             let new = Buffers::new(SIZE_KB_DEFAULT, self.overwrite)?;
             self.replace(Some(new));
             return Ok(());
         };
-        ACTIVE.store(core::ptr::null_mut(), Ordering::Release);
         // Every writer that found the set has committed after a grace period: writers run
         // inside a marker site's RCU-sched read side.
-        crate::rtrace::kernel::rcu::synchronize();
+        let mut buffers = retired.into_inner();
         for buf in buffers.cpus.iter_mut() {
             buf.ring.reset();
             buf.losses = LossReports::new();
         }
         // Readers of `trace` that hold positions in the emptied set start again.
         buffers.generation = GENERATION.fetch_add(1, Ordering::Relaxed) + 1;
-        ACTIVE.store(buffers as *mut Buffers, Ordering::Release);
+        // Unpublished above: nothing to retire.
+        let _ = ACTIVE.replace(Some(buffers));
         Ok(())
     }
 }
@@ -292,13 +283,9 @@ pub(crate) struct Tracer;
 // so until the commit, which runs in the same RCU-sched read side.
 unsafe impl Sink for Tracer {
     unsafe fn reserve(&self, id: u32, len: usize) -> Option<Reservation> {
-        let buffers = ACTIVE.load(Ordering::Acquire);
-        if buffers.is_null() {
-            return None;
-        }
-        // SAFETY: a published set stays alive until a grace period after it is replaced, which
-        // the marker site's RCU-sched read side (in which sinks run) holds off.
-        let buf = unsafe { &*buffers }.cpus.get(this_cpu())?;
+        // SAFETY: sinks run inside the marker site's RCU-sched read side, which keeps a published
+        // set alive until after its reservation is committed (in the same read side).
+        let buf = unsafe { ACTIVE.dereference() }?.cpus.get(this_cpu())?;
         // An id past 16 bits becomes 0, which the ring refuses (and counts as dropped), as it
         // does a payload too large.
         let id = u16::try_from(id).unwrap_or(0);

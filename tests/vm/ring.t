@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# The ring-buffer tracer: text and binary readers, modes, exact loss accounting, its errors.
+# The ring-buffer tracer: text and binary readers (consuming or not), modes, exact loss accounting,
+# its errors.
 R=$DEBUGFS/rtrace/sinks/ring
 RT_STATS=$DEBUGFS/rtrace/sinks/stats
 SE=$DEBUGFS/rtrace/set_event
@@ -19,6 +20,13 @@ check "ring: its files are root-only" sh -c "ls -l $R/trace $R/trace_pipe $R/sta
 check_eq "ring: default size" 1024 "$(cat $R/buffer_size_kb)"
 check_eq "ring: discard mode by default" 0 "$(cat $R/overwrite)"
 check_eq "ring: one per_cpu directory per CPU" "$(grep -c ^processor /proc/cpuinfo)" "$(ls $R/per_cpu | wc -l)"
+# An open file holds the module (its file_operations' owner, rust/kernel/debugfs.rs): rmmod is refused.
+for f in trace_pipe buffer_size_kb per_cpu/cpu0/snapshot_raw; do
+	exec 3<$R/$f
+	check_fails "ring: rmmod while $f is open is refused" rmmod rtrace_ring
+	exec 3<&-
+done
+check "ring: ... and the tracer stays" loaded rtrace_ring
 
 check "ring: set_event connects ring:test:sched_switch" sh -c "echo ring:test:sched_switch >$SE"
 check_eq "ring: set_event shows it" "ring:test:sched_switch" "$(cat $SE)"
@@ -91,6 +99,22 @@ for f in trace trace_pipe per_cpu/cpu0/trace_pipe_raw; do
 	check "ring: $f: a 0-byte read returns 0 at once (non-blocking, empty), lseek is ESPIPE" dmesg_has "fileops $R/$f: read0=0 llseek=-29$"
 done
 unload rtrace_sink_test >/dev/null
+# And from userspace (tests/user/readcheck.c): pread at an offset, a partly mapped buffer.
+taskset -c 0 sh -c "echo 'emit switch 3' >$C"
+for f in trace trace_pipe per_cpu/cpu0/trace_pipe_raw per_cpu/cpu0/snapshot_raw; do
+	check_eq "ring: $f: pread is ESPIPE (with records there)" "pread=ESPIPE" "$(readcheck pread $R/$f)"
+done
+check_eq "ring: ... and consumed nothing" "3" "$(stat in_buffer)"
+readcheck partial $R/trace_pipe 100 >/tmp/part.txt 2>/tmp/part.log
+check_eq "ring: trace_pipe into a buffer of which 100 bytes are mapped returns those 100" "partial=100" "$(cat /tmp/part.log)"
+check_eq "ring: ... and loses nothing: the three lines follow whole" "0 1 2" "$(sed -n 's/.*test:sched_switch: prev_comm=rtrace prev_pid=\([0-9]*\) prev_prio=.*/\1/p' /tmp/part.txt | tr '\n' ' ' | sed 's/ $//')"
+taskset -c 0 sh -c "echo 'emit switch 3' >$C"
+readcheck partial $R/per_cpu/cpu0/trace_pipe_raw 200 >/tmp/part.bin 2>/tmp/part.log
+n=$(sed -n 's/^partial=//p' /tmp/part.log)
+check "ring: trace_pipe_raw into a buffer of which 200 bytes are mapped returns the whole records that fit ($n)" test "$n" -gt 0 -a "$n" -le 200
+check_eq "ring: ... and loses nothing: the three records, whole" "3" "$(raw_walk </tmp/part.bin | grep -c "^$id 56$")"
+check_eq "ring: ... nothing torn" "" "$(raw_walk </tmp/part.bin | grep bad)"
+check_eq "ring: ... all consumed" "0" "$(stat in_buffer)"
 
 # Overflow: four threads on all CPUs into 16 KiB buffers, read while written; the serial port's
 # interrupt handler writes irq:* records (through the bridge) into the same buffers, nesting
@@ -172,6 +196,29 @@ echo "emit switch 2000" >$C
 echo "!ring:test:sched_switch" >$SE
 check "ring: overwrite keeps the newest record" sh -c "grep -q 'prev_pid=1999 ' $R/trace"
 check_eq "ring: ... and counts the overwritten" "2000" "$(($(stat overrun) + $(stat in_buffer)))"
+# snapshot_raw: the flight recorder read without consuming, twice the same.
+n=$(stat in_buffer)
+cat $R/per_cpu/cpu*/snapshot_raw >/tmp/snap1.bin
+cat $R/per_cpu/cpu*/snapshot_raw >/tmp/snap2.bin
+check "ring: snapshot_raw twice gives the same bytes" cmp -s /tmp/snap1.bin /tmp/snap2.bin
+raw_walk </tmp/snap1.bin >/tmp/snap1.txt
+check_eq "ring: ... every record in the buffer ($n)" "$n" "$(grep -c "^$id 56$" /tmp/snap1.txt)"
+check_eq "ring: ... whole records, no lost notice (nothing was overwritten while it read)" "" "$(grep -E '^(0 |bad)' /tmp/snap1.txt)"
+check_eq "ring: ... consuming nothing" "0 $n" "$(stat read) $(stat in_buffer)"
+drain /tmp/pipe.txt
+check_eq "ring: trace_pipe reads them afterwards" "$n" "$(grep -c test:sched_switch /tmp/pipe.txt)"
+check "ring: ... the newest among them" grep -q 'prev_pid=1999 ' /tmp/pipe.txt
+check_eq "ring: snapshot_raw of an empty buffer is empty" "0" "$(cat $R/per_cpu/cpu*/snapshot_raw | wc -c)"
+# Overwritten while open: what it could not show is a lost notice of exactly that many.
+echo ring:test:sched_switch >$SE
+taskset -c 0 sh -c "echo 'emit switch 100' >$C"
+exec 3<$R/per_cpu/cpu0/snapshot_raw
+taskset -c 0 sh -c "echo 'emit switch 2000' >$C"
+echo "!ring:test:sched_switch" >$SE
+cat <&3 >/tmp/snap3.bin
+exec 3<&-
+check_eq "ring: snapshot_raw overwritten while open gives one lost notice" "0 16" "$(raw_walk </tmp/snap3.bin)"
+check_eq "ring: ... of the 100 records it had to show" "100" "$(od -An -tu8 -j8 -N8 /tmp/snap3.bin | tr -d ' ')"
 echo 0 >$R/overwrite
 echo 1024 >$R/buffer_size_kb
 

@@ -29,6 +29,17 @@ hist_err() { fails_with "$2" "rtrace_stats: hist: $3" to_hist '%s\n' "$1"; }
 dmesg_mark
 check "stats: cores, sink and markers load" sh -c "insmod $MODULES/rtrace_tracepoint.ko && insmod $MODULES/rtrace_marker.ko && insmod $MODULES/rtrace_stats.ko && insmod $MODULES/rtrace_marker_test.ko"
 check "stats: counts, hist and reset files" sh -c "test -f $S/counts && test -f $H && test -f $S/reset"
+# An open file holds the module (its file_operations' owner, rust/kernel/debugfs.rs): rmmod is refused.
+for f in counts hist; do
+	exec 3<$S/$f
+	check_fails "stats: rmmod while $f is open is refused" rmmod rtrace_stats
+	exec 3<&-
+done
+exec 3>$S/reset
+check_fails "stats: rmmod while reset is open is refused" rmmod rtrace_stats
+exec 3>&-
+check "stats: ... and the sink stays" loaded rtrace_stats
+check_eq "stats: reading reset is EINVAL (write-only)" "1" "$(cat $S/reset 2>&1 | grep -c 'Invalid argument')"
 header="# marker total$(i=0; while [ $i -lt "$NCPU" ]; do printf ' cpu%d' $i; i=$((i + 1)); done)"
 check_eq "stats: counts is its header alone before any record" "$header" "$(cat $S/counts)"
 check "stats: connect stats to test:sched_switch" mc "connect stats test sched_switch"

@@ -31,11 +31,19 @@ rtrace record --overwrite -e 'sched:sched_process_exec' -o /tmp/t2 -- /tmp/tool-
 check_eq "tool: record --overwrite set overwrite mode" 1 "$(cat $R/overwrite)"
 rtrace enable sched:sched_process_exec 2>/dev/null
 /tmp/tool-work
+rtrace disable sched:sched_process_exec 2>/dev/null
 rtrace snapshot -o /tmp/snap >/tmp/snap.log 2>&1
 check_eq "tool: snapshot" 0 $?
-rtrace disable sched:sched_process_exec 2>/dev/null
+cat /tmp/snap.log | sed 's/^/# /'
 check "tool: snapshot took the exec" sh -c "rtrace report /tmp/snap | grep -q 'sched:sched_process_exec: comm=tool-work'"
 check_eq "tool: snapshot left the mode alone" 1 "$(cat $R/overwrite)"
+rtrace snapshot -o /tmp/snap2 >/dev/null 2>&1
+check_eq "tool: a second snapshot" 0 $?
+rtrace report /tmp/snap >/tmp/snap.txt
+check_eq "tool: ... gives the same events (snapshot consumes nothing)" "$(cat /tmp/snap.txt)" "$(rtrace report /tmp/snap2)"
+drain /tmp/snap-pipe.txt
+check "tool: trace_pipe still reads them afterwards" grep -q 'sched:sched_process_exec: comm=tool-work' /tmp/snap-pipe.txt
+check_eq "tool: ... every one" "$(grep -c sched_process_exec /tmp/snap.txt)" "$(grep -c sched_process_exec /tmp/snap-pipe.txt)"
 echo 0 >$R/overwrite
 
 # stream: live lines until SIGINT.

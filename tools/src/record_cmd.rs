@@ -3,8 +3,9 @@
 //! `rtrace record`: sets the ring up (buffer size, mode, emptied), connects it to the markers
 //! asked for (with a filter), streams every CPU's `trace_pipe_raw` into a recording directory
 //! while a command runs, until SIGINT/SIGTERM or the duration, then drains what is left and
-//! writes `meta.json`. `rtrace snapshot` is the same reading without the set-up: it takes what
-//! the buffers hold now (a flight recorder in overwrite mode) and stops.
+//! writes `meta.json`. `rtrace snapshot` is the same reading without the set-up: it copies what
+//! the buffers hold now (a flight recorder in overwrite mode) from every CPU's `snapshot_raw`,
+//! consuming nothing, and stops.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, IsTerminal, Read, Write};
@@ -232,11 +233,20 @@ pub fn run(fs: &Debugfs, opts: &Options) -> Result<()> {
     let start_ns = unix_ns();
     let started = Instant::now();
     let counters: Vec<Arc<Counters>> = cpus.iter().map(|_| Arc::default()).collect();
+    // A snapshot copies the records without consuming them, where the ring can (an older one
+    // has no `snapshot_raw`: its records are consumed).
+    let first = cpus.first().copied().unwrap_or(0);
+    let source =
+        if opts.snapshot && fs.exists(&format!("sinks/ring/per_cpu/cpu{first}/snapshot_raw")) {
+            "snapshot_raw"
+        } else {
+            "trace_pipe_raw"
+        };
     let readers: Vec<_> = cpus
         .iter()
         .zip(&counters)
         .map(|(&cpu, c)| {
-            let src = fs.path(&format!("sinks/ring/per_cpu/cpu{cpu}/trace_pipe_raw"));
+            let src = fs.path(&format!("sinks/ring/per_cpu/cpu{cpu}/{source}"));
             let dst = opts.out.join(recording::cpu_file(cpu));
             let (stop, c) = (Arc::clone(&stop), Arc::clone(c));
             thread::spawn(move || read_cpu(&src, &dst, &stop, &c))

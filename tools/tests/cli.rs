@@ -512,6 +512,29 @@ fn record_sets_the_ring_up_and_runs_a_command() {
 }
 
 #[test]
+fn snapshot_reads_snapshot_raw_where_there_is_one() {
+    let (tmp, root) = setup();
+    // A ring with `snapshot_raw` files: those are read, `trace_pipe_raw` (here empty) is not.
+    let (streams, _) = synthetic_streams();
+    for (cpu, s) in streams.iter().enumerate() {
+        let d = root.join(format!("rtrace/sinks/ring/per_cpu/cpu{cpu}"));
+        fs::write(d.join("snapshot_raw"), s).unwrap();
+        fs::write(d.join("trace_pipe_raw"), "").unwrap();
+    }
+    let out = tmp.path().join("snap");
+    let o = run(with_root(&root).args(["snapshot", "-o"]).arg(&out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("took 6 events, 6 lost, on 2 CPUs"),
+        "{}",
+        stderr(&o)
+    );
+    for (cpu, s) in streams.iter().enumerate() {
+        assert_eq!(&fs::read(out.join(format!("cpu{cpu}.raw"))).unwrap(), s);
+    }
+}
+
+#[test]
 fn snapshot_takes_the_buffers_and_stops() {
     let (tmp, root) = setup();
     let out = tmp.path().join("snap");
