@@ -10,14 +10,15 @@
 //! place and publishes it again. Readers and control files hold the tracer's mutex ([`state`]) while they
 //! use the buffers, which is what keeps a set alive under them.
 
-use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::rtrace::global_lock::{GlobalLock, Guard};
-use crate::rtrace::ring_buffer::{Counters, CpuRing, LossReports, SubBuf, WriterContext};
+use crate::rtrace::ring_buffer::{
+    reserve_on, Counters, CpuRing, HasRing, LossReports, Platform, SubBuf, WriterContext,
+};
 use crate::rtrace::ring_record::Context;
 use crate::rtrace::sink::{Reservation, Sink};
 
@@ -213,8 +214,29 @@ fn this_cpu() -> usize {
     crate::rtrace::percpu::this_cpu() as usize
 }
 
-/// The writer's clock and task: `local_clock()` and `current`.
+/// The writer's clock and task: `local_clock()` and `current`; its CPU and preemption guard.
 struct Kernel;
+
+impl Platform for Kernel {
+    type NoPreempt = crate::rtrace::rcu::ReadGuard;
+
+    #[inline(always)]
+    fn no_preempt(&self) -> Self::NoPreempt {
+        crate::rtrace::rcu::ReadGuard::new()
+    }
+
+    #[inline(always)]
+    fn cpu(&self) -> usize {
+        this_cpu()
+    }
+}
+
+impl HasRing for KBox<CpuBuf> {
+    #[inline(always)]
+    fn ring(&self) -> &CpuRing {
+        &self.ring
+    }
+}
 
 impl Kernel {
     fn task() -> &'static bindings::task_struct {
@@ -298,17 +320,11 @@ unsafe impl Sink for Tracer {
         }
         // SAFETY: a published set stays alive until a grace period after it is replaced, which
         // the marker site's RCU-sched read side (in which sinks run) holds off.
-        let buf = unsafe { &*buffers }.cpus.get(this_cpu())?;
-        // An id past 16 bits becomes 0, which the ring refuses (and counts as dropped), as it
-        // does a payload too large.
-        let id = u16::try_from(id).unwrap_or(0);
-        // SAFETY: this CPU's ring (preemption is off, the caller's contract, so the CPU stays),
-        // whose reservations its writers commit last in, first out (ours through `commit`).
-        let at = unsafe { buf.ring.reserve(id, len, &Kernel) }?;
-        Some(Reservation::new(
-            NonNull::new(at)?,
-            &**buf as *const CpuBuf as usize,
-        ))
+        let cpus = &unsafe { &*buffers }.cpus;
+        // SAFETY: preemption is off (the caller's contract) until the commit, which goes to the
+        // buffer returned, last in, first out (`commit`).
+        let (at, buf) = unsafe { reserve_on(cpus, &Kernel, id, len) }?;
+        Some(Reservation::new(at, &**buf as *const CpuBuf as usize))
     }
 
     unsafe fn commit(&self, handle: usize) {
