@@ -3,16 +3,16 @@
 //! `make bench` on the host: the ring tracer's write path on the real CPU.
 //!
 //! Inside QEMU only ratios mean something (TCG emulates the CPU); the real CPU is reachable from
-//! the host alone. The host crate compiles the same rust/marker/record.rs and sinks/ring/ring_buffer.rs as the
-//! kernel modules, so this binary times, per event, what an enabled marker with the ring tracer
-//! connected runs of that shared code: `record::encoded_len`, `CpuRing::reserve`, the record
-//! header (`ring_record::Header`), `record::encode_sized` and `CpuRing::commit`.
-//!
-//! The glue around them is a transcription of rust/marker/marker.rs's `emit` and of
-//! sinks/ring/tracer.rs's `reserve` and `commit` (`emit` below), kept in this one file so that it
-//! can follow the kernel's changes. Its kernel-only parts are left out or replaced: no RCU guard,
-//! filter check or walk of the sink array with indirect calls, no cmdline cache, a fixed pid for
-//! `current`, and the TSC (on x86_64) for `local_clock`, which reads it too.
+//! the host alone. This binary runs, per event, the kernel's own code of an enabled marker with
+//! the ring tracer as its only sink, compiled for the host: the record length and encoder that
+//! `marker!` generates (`__marker_len!`, `__marker_encode!`, rust/marker/encoder.rs), the emit path
+//! (`encoder::write_record`, which rust/marker/marker.rs's `write_record` runs), the sink's reservation
+//! (`ring_buffer::reserve_on`, which sinks/ring/tracer.rs's `reserve` runs) and the ring writer
+//! (`CpuRing::reserve` and `commit`, sinks/ring/ring_buffer.rs). What differs is behind the
+//! `Platform` and `WriterContext` traits: the CPU (0), the preemption guard (none: one thread),
+//! the clock (the TSC, which the kernel's `local_clock` reads on x86_64) and the task (one, of
+//! a fixed pid). Left out: the static key and the RCU guard of the site, the filter check (the
+//! markers have none) and the indirect calls through the marker's `RawSink` (direct here).
 //!
 //! Cases: the marker `bench:ring_event` of bench/bench.rs (3 `u32` and a `char[16]`, the payload
 //! of the ftrace event of bench/c_anchor.c) and `sched:sched_switch` of probes/events/sched.rs,
@@ -29,11 +29,15 @@
 use std::hint::black_box;
 use std::marker::PhantomData;
 use std::process::ExitCode;
+use std::ptr::NonNull;
 
 use std::time::Instant;
 
+use rtrace::marker::encoder::{self, SiteSink, SiteSinks};
 use rtrace::marker::record::{self, Field, FieldType, Value};
-use rtrace::ring_buffer::{Counters, CpuRing, SubBuf, WriterContext};
+use rtrace::ring_buffer::{
+    reserve_on, Counters, CpuRing, HasRing, Platform, SubBuf, WriterContext,
+};
 use rtrace::ring_record::{Context, Records, HEADER_LEN};
 
 /// Events per timed batch.
@@ -74,6 +78,19 @@ impl WriterContext for Host {
             tgid: PID,
             comm,
         }
+    }
+}
+
+impl Platform for Host {
+    /// The benchmark's thread is the CPU's only writer: nothing to disable.
+    type NoPreempt = ();
+
+    #[inline(always)]
+    fn no_preempt(&self) {}
+
+    #[inline(always)]
+    fn cpu(&self) -> usize {
+        0
     }
 }
 
@@ -213,73 +230,110 @@ const SWITCH_MARKER: Marker = Marker {
     fields: &SCHED_SWITCH,
 };
 
-/// One record of `marker` with `values`, written into `ring` as rust/marker/marker.rs's `emit` and
-/// sinks/ring/tracer.rs's `reserve` and `commit` write it for a marker whose only sink is the
-/// ring tracer.
-#[inline(never)]
-fn emit(ring: &CpuRing, marker: &Marker, values: &[Value<'_>]) {
-    // marker.rs: the record's length, measured once.
-    let Ok(len) = record::encoded_len(marker.fields, values) else {
-        return;
-    };
-    // tracer.rs, reserve(): payloads past the 16-bit length are not written.
-    // SAFETY: this thread is the ring's only writer, and commits right below.
-    let Some(at) = (unsafe { ring.reserve(marker.id, len, &Host) }) else {
-        return;
-    };
-    // SAFETY: `reserve` gave `len` payload bytes at `at`, ours until `commit`; nothing else
-    // refers to them meanwhile.
-    let out = unsafe { std::slice::from_raw_parts_mut(at, len) };
-    // marker.rs: cannot fail, `len` is the record's length, checked above.
-    let _ = record::encode_sized(marker.fields, values, out, len);
-    // SAFETY: the reservation above, the last one taken.
-    unsafe { ring.commit() };
+/// The ring tracer as a marker's only sink: sinks/ring/tracer.rs's `reserve` and `commit`, with
+/// the shared [`reserve_on`] over this "CPU"'s ring (the host's one CPU, number 0).
+struct RingSink<'a, 'b> {
+    rings: &'a [Ring<'b>],
 }
 
-/// bench/bench.rs's `emit_bench_ring_event(seq, 42, 7, EVENT_COMM)`: the `Value`s built from the
-/// arguments, as the `emit_*` functions of `marker!` build them.
-#[inline(never)]
-fn emit_bench_event(ring: &CpuRing, a: u32, b: u32, c: u32, comm: &[u8]) {
-    let values = [
-        Value::U(u64::from(a)),
-        Value::U(u64::from(b)),
-        Value::U(u64::from(c)),
-        Value::Chars(comm),
-    ];
-    emit(ring, &BENCH_MARKER, &values);
+impl HasRing for Ring<'_> {
+    #[inline(always)]
+    fn ring(&self) -> &CpuRing {
+        &self.ring
+    }
 }
 
-/// probes/events/sched.rs's `emit_sched_sched_switch`, as `emit_bench_event`.
-#[allow(clippy::too_many_arguments)]
-#[inline(never)]
-fn emit_sched_switch(
-    ring: &CpuRing,
-    prev_comm: &[u8],
-    prev_pid: i32,
-    prev_prio: i32,
-    prev_state: u32,
-    next_comm: &[u8],
-    next_pid: i32,
-    next_prio: i32,
-) {
-    let values = [
-        Value::Chars(prev_comm),
-        Value::I(i64::from(prev_pid)),
-        Value::I(i64::from(prev_prio)),
-        Value::U(u64::from(prev_state)),
-        Value::Chars(next_comm),
-        Value::I(i64::from(next_pid)),
-        Value::I(i64::from(next_prio)),
-    ];
-    emit(ring, &SWITCH_MARKER, &values);
+// SAFETY: the ring's reservation (`CpuRing::reserve`: `len` bytes, ours until the commit); the
+// handle is the `Ring` it was taken in, borrowed for as long as the sink.
+unsafe impl SiteSink for RingSink<'_, '_> {
+    #[inline(always)]
+    unsafe fn reserve(&self, id: u32, len: usize) -> Option<(NonNull<u8>, usize)> {
+        // SAFETY: one writer, which commits before it writes again (the caller's promise).
+        let (at, ring) = unsafe { reserve_on(self.rings, &Host, id, len) }?;
+        Some((at, ring as *const Ring<'_> as usize))
+    }
+
+    #[inline(always)]
+    unsafe fn commit(&self, handle: usize) {
+        // SAFETY: `handle` is a `Ring` of `rings` (reserve), alive as long as `self`.
+        let ring = unsafe { &*(handle as *const Ring<'_>) };
+        // SAFETY: its last reservation, not committed yet (the caller's promise).
+        unsafe { ring.ring.commit() };
+    }
 }
+
+/// A marker with the ring tracer as its only sink, as the kernel's site finds it.
+struct Site<'a, 'b> {
+    id: u32,
+    sink: RingSink<'a, 'b>,
+}
+
+impl<'a, 'b> SiteSinks for Site<'a, 'b> {
+    type Sink = RingSink<'a, 'b>;
+
+    #[inline(always)]
+    fn first(&self) -> Option<(&Self::Sink, bool)> {
+        Some((&self.sink, false))
+    }
+
+    #[inline(always)]
+    fn for_each<'s>(&'s self, mut f: impl FnMut(&'s Self::Sink)) {
+        f(&self.sink)
+    }
+
+    #[inline(always)]
+    fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+/// What `marker!`'s `__do_emit_*` runs for a marker without a filter, with the host's
+/// preemption guard: the record's length and encoder generated from the declaration
+/// (`__marker_len!`, `__marker_encode!`) and the shared `write_record`.
+macro_rules! emit_fn {
+    ($name:ident; $($field:ident : $kind:ident $([$n:literal])?),*) => {
+        #[allow(clippy::too_many_arguments)]
+        #[inline(never)]
+        fn $name(site: &Site<'_, '_>, $($field: emit_arg!($kind $([$n])?)),*) {
+            let _no_preempt = Host.no_preempt();
+            let Some(len) = rtrace::__marker_len!($($field: $kind $([$n])?),*) else {
+                return;
+            };
+            encoder::write_record(site, len, |out| {
+                rtrace::__marker_encode!(out; $($field: $kind $([$n])?),*)
+            });
+        }
+    };
+}
+
+/// The argument types of the benchmark's `emit_*`: those of `marker!` (a `char[N]` as an array,
+/// as bench/bench.rs and the bridge pass a comm).
+macro_rules! emit_arg {
+    (char [$n:literal]) => {
+        &[u8; $n]
+    };
+    ($int:ident) => {
+        $int
+    };
+}
+
+// bench/bench.rs's `bench:ring_event` and probes/events/sched.rs's `sched:sched_switch`.
+emit_fn!(emit_bench_event; a: u32, b: u32, c: u32, comm: char[16]);
+emit_fn!(emit_sched_switch; prev_comm: char[16], prev_pid: i32, prev_prio: i32,
+    prev_state: u32, next_comm: char[16], next_pid: i32, next_prio: i32);
 
 /// Writes one event of `marker` with sequence number `seq` (the arguments go through
 /// `black_box`, as a caller's would be unknown to the compiler).
-fn write_one(ring: &CpuRing, marker: &Marker, seq: u32) {
+fn write_one(ring: &Ring<'_>, marker: &Marker, seq: u32) {
+    let site = Site {
+        id: u32::from(marker.id),
+        sink: RingSink {
+            rings: core::slice::from_ref(ring),
+        },
+    };
     if marker.id == BENCH_MARKER.id {
         emit_bench_event(
-            ring,
+            &site,
             black_box(seq),
             black_box(42),
             black_box(7),
@@ -287,7 +341,7 @@ fn write_one(ring: &CpuRing, marker: &Marker, seq: u32) {
         );
     } else {
         emit_sched_switch(
-            ring,
+            &site,
             black_box(b"kworker/0:1\0\0\0\0\0"),
             black_box(seq as i32 & 0xffff),
             black_box(120),
@@ -311,8 +365,7 @@ struct Figures {
 
 /// Times `marker`'s events into a new ring over `buffer`.
 fn measure(buffer: &mut Buffer, marker: &Marker, overwrite: bool) -> Figures {
-    let ring = buffer.ring(overwrite);
-    let ring = &ring.ring;
+    let ring = &buffer.ring(overwrite);
     let mut seq = 0u32;
     for _ in 0..WARMUP * BATCH {
         write_one(ring, marker, seq);
@@ -328,9 +381,9 @@ fn measure(buffer: &mut Buffer, marker: &Marker, overwrite: bool) -> Figures {
         per_event.push(start.elapsed().as_nanos() as f64 / f64::from(BATCH));
     }
     per_event.sort_by(f64::total_cmp);
-    let counters = ring.counters();
+    let counters = ring.ring.counters();
     let bytes_per_event = (counters.overrun == 0 && counters.dropped == 0)
-        .then(|| ring.committed() as f64 / counters.entries as f64);
+        .then(|| ring.ring.committed() as f64 / counters.entries as f64);
     Figures {
         min: per_event[0],
         median: per_event[per_event.len() / 2],
@@ -344,7 +397,7 @@ fn measure(buffer: &mut Buffer, marker: &Marker, overwrite: bool) -> Figures {
 /// in the ring (header, payload and padding).
 fn check_first(buffer: &mut Buffer, marker: &Marker) -> Result<usize, String> {
     let ring = buffer.ring(false);
-    write_one(&ring.ring, marker, 7);
+    write_one(&ring, marker, 7);
     // The sub-buffer starts with a context record, then the marker's record.
     let mut out = [0u8; 512];
     let mut at = 0;
@@ -376,7 +429,7 @@ fn main() -> ExitCode {
     let mut large = Buffer::new(NON_WRAPPING_BYTES);
     let events = u64::from((WARMUP + BATCHES) * BATCH);
     println!(
-        "host (real CPU): the ring tracer's write path (rust/marker/record.rs, sinks/ring/ring_buffer.rs), ns per event"
+        "host (real CPU): the kernel's event path (marker! encoder, encoder::write_record, ring_buffer::reserve_on, CpuRing), ns per event"
     );
     println!(
         "({} batches of {} events after {} warm-up batches; min and median over the batches)",

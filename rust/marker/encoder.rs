@@ -189,6 +189,95 @@ impl<'a, const F: usize> Writer<'a, F> {
     }
 }
 
+/// A sink as a marker's site writes to it (the kernel's `RawSink`, a host benchmark's sink).
+///
+/// # Safety
+///
+/// A reservation's record is `len` writable bytes, the caller's until it commits the handle;
+/// reservations on one CPU are committed last in, first out.
+pub unsafe trait SiteSink {
+    /// Room for a record of marker `id` of `len` bytes, and the handle to commit it with; `None`
+    /// if the sink does not take it.
+    ///
+    /// # Safety
+    ///
+    /// Preemption is disabled until the commit.
+    unsafe fn reserve(&self, id: u32, len: usize) -> Option<(core::ptr::NonNull<u8>, usize)>;
+
+    /// Publishes the reservation of `handle`.
+    ///
+    /// # Safety
+    ///
+    /// `handle` is that of a reservation of this sink not committed yet, on this CPU, every
+    /// later one committed; preemption still disabled.
+    unsafe fn commit(&self, handle: usize);
+}
+
+/// The sinks connected to a marker, as its site finds them (inside the read side that keeps
+/// them alive, with preemption disabled: the implementation's promise).
+pub trait SiteSinks {
+    /// A sink.
+    type Sink: SiteSink;
+    /// The first sink, and whether there are more; `None` if none is connected.
+    fn first(&self) -> Option<(&Self::Sink, bool)>;
+    /// Calls `f` on each sink, in order.
+    fn for_each<'s>(&'s self, f: impl FnMut(&'s Self::Sink));
+    /// The marker's id (read after `first`, which orders it after the id's publication).
+    fn id(&self) -> u32;
+}
+
+/// Writes one `len`-byte record to every sink of `sinks`: `encode` writes it (exactly `len`
+/// bytes, the whole of the slice it is given) once, into the first sink's reservation, and the
+/// others get copies. `encode` is not called when no sink takes the record. A marker with one
+/// sink, the common case, calls it directly. The kernel's `emit_*` functions (rust/marker/marker.rs)
+/// and the host benchmark (bench/host) run this.
+#[inline(always)]
+pub fn write_record<S: SiteSinks>(sinks: &S, len: usize, encode: impl FnOnce(&mut [u8])) {
+    let Some((sink, more)) = sinks.first() else {
+        return;
+    };
+    let id = sinks.id();
+    if !more {
+        // SAFETY: preemption is off (`SiteSinks`) until the commit below.
+        if let Some((record, handle)) = unsafe { sink.reserve(id, len) } {
+            // SAFETY: a reservation is `len` writable bytes, ours until the commit.
+            encode(unsafe { core::slice::from_raw_parts_mut(record.as_ptr(), len) });
+            // SAFETY: this sink's reservation on this CPU, the last one taken here.
+            unsafe { sink.commit(handle) };
+        }
+        return;
+    }
+    let mut encode = Some(encode);
+    let mut first: Option<(&S::Sink, core::ptr::NonNull<u8>, usize)> = None;
+    sinks.for_each(|sink| {
+        // SAFETY: preemption is off (`SiteSinks`) until the commits below.
+        let Some((record, handle)) = (unsafe { sink.reserve(id, len) }) else {
+            return;
+        };
+        match first {
+            None => {
+                // SAFETY: a reservation is `len` writable bytes, ours until the commit.
+                let out = unsafe { core::slice::from_raw_parts_mut(record.as_ptr(), len) };
+                if let Some(encode) = encode.take() {
+                    encode(out);
+                }
+                first = Some((sink, record, handle));
+            }
+            Some((_, written, _)) => {
+                // SAFETY: both are `len`-byte reservations of different sinks; the first is
+                // fully written and not committed yet, so still ours.
+                unsafe { core::ptr::copy_nonoverlapping(written.as_ptr(), record.as_ptr(), len) };
+                // SAFETY: this sink's reservation, the last one taken on this CPU.
+                unsafe { sink.commit(handle) };
+            }
+        }
+    });
+    if let Some((sink, _, handle)) = first {
+        // SAFETY: this sink's reservation; every one taken after it here is committed.
+        unsafe { sink.commit(handle) };
+    }
+}
+
 /// The `FieldType` of a field type written in a `marker!` declaration.
 #[doc(hidden)]
 #[macro_export]

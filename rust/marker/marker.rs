@@ -36,8 +36,11 @@
 use kernel::error::{to_result, Result};
 use kernel::ThisModule;
 
-use super::abi::{self, RawMarker, RawReservation, RawSink, MARKER_ABI};
+use core::ptr::NonNull;
+
+use super::abi::{self, RawMarker, RawSink, MARKER_ABI};
 use super::kernel::rcu::ReadGuard;
+use encoder::{SiteSink, SiteSinks};
 
 pub mod encoder;
 pub mod record;
@@ -169,10 +172,53 @@ impl Drop for Markers {
     }
 }
 
-/// Writes one `len`-byte record of `marker` to every connected sink: `encode` writes it (exactly
-/// `len` bytes, the whole of the slice it is given) once, into the first sink's buffer, and the
-/// others get copies. `encode` is not called when no sink takes the record. A marker with one
-/// sink, the common case, calls it directly.
+/// A marker's connected sinks, found inside the RCU-sched read side that `rcu` proves (which
+/// also keeps preemption off, as sinks require).
+struct Connected<'a> {
+    marker: &'a RawMarker,
+    rcu: &'a ReadGuard,
+}
+
+// SAFETY: `RawSink::reserve` gives `len` writable bytes, the caller's until it commits; sinks
+// commit last in, first out (`RawSink`'s contract).
+unsafe impl SiteSink for RawSink {
+    #[inline(always)]
+    unsafe fn reserve(&self, id: u32, len: usize) -> Option<(NonNull<u8>, usize)> {
+        // SAFETY: preemption is off (the caller's promise).
+        let r = unsafe { RawSink::reserve(self, id, len) };
+        Some((NonNull::new(r.record)?, r.handle))
+    }
+
+    #[inline(always)]
+    unsafe fn commit(&self, handle: usize) {
+        // SAFETY: as the caller promises.
+        unsafe { RawSink::commit(self, handle) }
+    }
+}
+
+impl SiteSinks for Connected<'_> {
+    type Sink = RawSink;
+
+    #[inline(always)]
+    fn first(&self) -> Option<(&RawSink, bool)> {
+        self.marker.first_sink(self.rcu)
+    }
+
+    #[inline(always)]
+    fn for_each<'s>(&'s self, f: impl FnMut(&'s RawSink)) {
+        self.marker.for_each_sink(self.rcu, f)
+    }
+
+    #[inline(always)]
+    fn id(&self) -> u32 {
+        // Read after the sink array (acquire), so after the id was set.
+        self.marker.id()
+    }
+}
+
+/// Writes one `len`-byte record of `marker` to every connected sink, with the code shared with
+/// the host benchmark ([`encoder::write_record`](self::encoder::write_record)): `encode`
+/// writes it once, into the first sink's buffer, and the others get copies.
 ///
 /// The guard proves the RCU-sched read side that keeps the marker's sinks alive, and keeps
 /// preemption off, as sinks require.
@@ -184,50 +230,5 @@ pub fn write_record(
     len: usize,
     encode: impl FnOnce(&mut [u8]),
 ) {
-    let Some((sink, more)) = marker.first_sink(rcu) else {
-        return;
-    };
-    // Read after the sink array (acquire), so after the id was set.
-    let id = marker.id();
-    if !more {
-        // SAFETY: preemption is off (`rcu`) until the commit below.
-        let r = unsafe { sink.reserve(id, len) };
-        if !r.record.is_null() {
-            // SAFETY: a non-null record is `len` writable bytes, ours until the commit.
-            encode(unsafe { core::slice::from_raw_parts_mut(r.record, len) });
-            // SAFETY: this sink's reservation on this CPU, the last one taken here.
-            unsafe { sink.commit(r.handle) };
-        }
-        return;
-    }
-    let mut encode = Some(encode);
-    let mut first: Option<(&RawSink, RawReservation)> = None;
-    marker.for_each_sink(rcu, |sink| {
-        // SAFETY: preemption is off (`rcu`) until the commits below.
-        let r = unsafe { sink.reserve(id, len) };
-        if r.record.is_null() {
-            return;
-        }
-        match first {
-            None => {
-                // SAFETY: a non-null record is `len` writable bytes, ours until the commit.
-                let out = unsafe { core::slice::from_raw_parts_mut(r.record, len) };
-                if let Some(encode) = encode.take() {
-                    encode(out);
-                }
-                first = Some((sink, r));
-            }
-            Some((_, written)) => {
-                // SAFETY: both are `len`-byte buffers reserved from different sinks; the first
-                // is fully written and not committed yet, so still ours.
-                unsafe { core::ptr::copy_nonoverlapping(written.record, r.record, len) };
-                // SAFETY: this sink's reservation, the last one taken on this CPU.
-                unsafe { sink.commit(r.handle) };
-            }
-        }
-    });
-    if let Some((sink, r)) = first {
-        // SAFETY: this sink's reservation; every one taken after it here is committed.
-        unsafe { sink.commit(r.handle) };
-    }
+    encoder::write_record(&Connected { marker, rcu }, len, encode);
 }

@@ -142,6 +142,54 @@ pub trait WriterContext {
     fn context(&self) -> Context;
 }
 
+/// Where the ring tracer's sink runs, besides the writer's context: the CPU and a guard that
+/// keeps preemption off. The kernel's is `smp_processor_id()` and the RCU-sched read guard
+/// (sinks/ring/tracer.rs); the host benchmark (bench/host) gives its own, so that it runs the
+/// kernel's write path on the real CPU.
+pub trait Platform: WriterContext {
+    /// Keeps preemption off while it lives.
+    type NoPreempt;
+    /// Disables preemption until the guard goes.
+    #[allow(
+        dead_code,
+        reason = "called by the host benchmark; in the kernel the marker site's RCU-sched read \
+                  side already keeps preemption off around the sink"
+    )]
+    fn no_preempt(&self) -> Self::NoPreempt;
+    /// This CPU's number (preemption is off).
+    fn cpu(&self) -> usize;
+}
+
+/// A tracer's buffer of one CPU, as [`reserve_on`] finds its ring.
+pub trait HasRing {
+    /// The ring.
+    fn ring(&self) -> &CpuRing;
+}
+
+/// The ring tracer sink's reservation: a marker record of `id` with `len` bytes of payload in
+/// this CPU's ring among `bufs` (indexed by CPU), and the buffer it is in (whose ring commits
+/// it). An id past 16 bits becomes 0, which the ring refuses (and counts as dropped), as it does
+/// a payload too large. `None` if this CPU has no buffer or the ring refused the record.
+///
+/// # Safety
+///
+/// As [`CpuRing::reserve`]: preemption is off until the commit, which goes to the returned
+/// buffer's ring, commits last in, first out on this CPU.
+#[inline(always)]
+pub unsafe fn reserve_on<'a, B: HasRing>(
+    bufs: &'a [B],
+    p: &impl Platform,
+    id: u32,
+    len: usize,
+) -> Option<(core::ptr::NonNull<u8>, &'a B)> {
+    let buf = bufs.get(p.cpu())?;
+    let id = u16::try_from(id).unwrap_or(0);
+    // SAFETY: this CPU's ring (preemption is off, so the CPU stays), whose reservations its
+    // writers commit last in, first out (the caller's promise).
+    let at = unsafe { buf.ring().reserve(id, len, p) }?;
+    Some((core::ptr::NonNull::new(at)?, buf))
+}
+
 /// The shape of a buffer: `nsub` sub-buffers of `1 << sub_shift` bytes, both powers of two, and
 /// the masks that split a position, computed once so that the writer's arithmetic is shifts and
 /// masks without a check (shifts by `sub_shift < 64` and masks cannot overflow).
@@ -388,7 +436,10 @@ impl CpuRing {
     }
 
     /// The largest payload a marker's record may have here.
-    #[cfg(test)]
+    #[allow(
+        dead_code,
+        reason = "for the host's tests and loom model (rust/tests/loom_ring.rs)"
+    )]
     pub fn max_payload(&self) -> usize {
         self.g.max_payload
     }

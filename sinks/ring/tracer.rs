@@ -11,13 +11,14 @@
 //! tracer's mutex ([`state`]) while they use the buffers, which is what keeps a set alive under
 //! them.
 
-use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::ring_buffer::{Counters, CpuRing, LossReports, SubBuf, WriterContext};
+use crate::ring_buffer::{
+    reserve_on, Counters, CpuRing, HasRing, LossReports, Platform, SubBuf, WriterContext,
+};
 use crate::ring_record::Context;
 use crate::rtrace::kernel::global_lock::{GlobalLock, Guard};
 use crate::rtrace::kernel::rcu::Pointer;
@@ -204,8 +205,29 @@ fn this_cpu() -> usize {
     crate::rtrace::kernel::percpu::this_cpu() as usize
 }
 
-/// The writer's clock and task: `local_clock()` and `current`.
+/// The writer's clock and task: `local_clock()` and `current`; its CPU and preemption guard.
 struct Kernel;
+
+impl Platform for Kernel {
+    type NoPreempt = crate::rtrace::kernel::rcu::ReadGuard;
+
+    #[inline(always)]
+    fn no_preempt(&self) -> Self::NoPreempt {
+        crate::rtrace::kernel::rcu::ReadGuard::new()
+    }
+
+    #[inline(always)]
+    fn cpu(&self) -> usize {
+        this_cpu()
+    }
+}
+
+impl HasRing for KBox<CpuBuf> {
+    #[inline(always)]
+    fn ring(&self) -> &CpuRing {
+        &self.ring
+    }
+}
 
 impl Kernel {
     fn task() -> &'static bindings::task_struct {
@@ -285,17 +307,11 @@ unsafe impl Sink for Tracer {
     unsafe fn reserve(&self, id: u32, len: usize) -> Option<Reservation> {
         // SAFETY: sinks run inside the marker site's RCU-sched read side, which keeps a published
         // set alive until after its reservation is committed (in the same read side).
-        let buf = unsafe { ACTIVE.dereference() }?.cpus.get(this_cpu())?;
-        // An id past 16 bits becomes 0, which the ring refuses (and counts as dropped), as it
-        // does a payload too large.
-        let id = u16::try_from(id).unwrap_or(0);
-        // SAFETY: this CPU's ring (preemption is off, the caller's contract, so the CPU stays),
-        // whose reservations its writers commit last in, first out (ours through `commit`).
-        let at = unsafe { buf.ring.reserve(id, len, &Kernel) }?;
-        Some(Reservation::new(
-            NonNull::new(at)?,
-            &**buf as *const CpuBuf as usize,
-        ))
+        let cpus = &unsafe { ACTIVE.dereference() }?.cpus;
+        // SAFETY: preemption is off (the caller's contract) until the commit, which goes to the
+        // buffer returned, last in, first out (`commit`).
+        let (at, buf) = unsafe { reserve_on(cpus, &Kernel, id, len) }?;
+        Some(Reservation::new(at, &**buf as *const CpuBuf as usize))
     }
 
     unsafe fn commit(&self, handle: usize) {
