@@ -119,6 +119,15 @@ pub struct StaticCallKey {
 // SAFETY: only the kernel's static-call code touches the key, under `static_call_mutex`.
 unsafe impl Sync for StaticCallKey {}
 
+// The kernel reads and writes the key as its `struct static_call_key` (of two words with inline
+// static calls, the only ones `tracepoint!` makes): same size and alignment.
+#[cfg(CONFIG_HAVE_STATIC_CALL_INLINE)]
+const _: () = assert!(
+    core::mem::size_of::<StaticCallKey>() == core::mem::size_of::<bindings::static_call_key>()
+        && core::mem::align_of::<StaticCallKey>()
+            == core::mem::align_of::<bindings::static_call_key>()
+);
+
 impl StaticCallKey {
     /// A key whose calls go to `func`, as `STATIC_CALL_KEY_INIT(func)`: no site list yet (`type`
     /// 1).
@@ -301,10 +310,15 @@ impl RawTracepoint {
             return;
         }
         #[cfg(CONFIG_HAVE_STATIC_CALL_INLINE)]
-        // SAFETY: by the type invariant `call_key` and `call_tramp` are a key and its trampoline,
-        // which the kernel patches to jump to `func`, a function of the trampoline's type.
+        // SAFETY: by the type invariant `call_key` and `call_tramp` are a key (laid out as
+        // `struct static_call_key`, asserted above) and its trampoline, which the kernel patches
+        // to jump to `func`, a function of the trampoline's type.
         unsafe {
-            __static_call_update(self.call_key.cast_mut(), self.call_tramp, func)
+            bindings::__static_call_update(
+                self.call_key.cast_mut().cast(),
+                self.call_tramp.cast_mut(),
+                func.cast_mut(),
+            )
         };
         // Without inline static calls `tracepoint!` makes none (`call_key` is null).
         #[cfg(not(CONFIG_HAVE_STATIC_CALL_INLINE))]
@@ -372,12 +386,6 @@ impl RawTracepoint {
             entry = unsafe { entry.add(1) };
         }
     }
-}
-
-// Exported by kernel/static_call_inline.c (GPL); absent from the 6.12 bindings.
-#[cfg(CONFIG_HAVE_STATIC_CALL_INLINE)]
-extern "C" {
-    fn __static_call_update(key: *mut StaticCallKey, tramp: *const c_void, func: *const c_void);
 }
 
 /// Version of the marker structures and functions below. Bump it on any change of them.
