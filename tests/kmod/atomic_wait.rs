@@ -12,8 +12,8 @@ use kernel::prelude::*;
 #[path = "../../rust/rtrace.rs"]
 mod rtrace;
 
-use rtrace::kthread::{Current, Thread, ThreadMain};
-use rtrace::rcu::ReadGuard;
+use rtrace::kernel::kthread::{Current, Thread, ThreadMain};
+use rtrace::kernel::rcu::ReadGuard;
 
 module! {
     type: AtomicWait,
