@@ -11,13 +11,13 @@
 //! every task take the slow system call path while the bridge is loaded, as enabling ftrace's
 //! events does.
 
-use core::ffi::c_long;
+use core::ffi::{c_long, c_ulong};
 
 use kernel::bindings::pt_regs;
 
 // The C wrappers (events/raw_syscalls_shim.c).
 extern "C" {
-    fn rtrace_syscall_get_arguments(regs: *mut pt_regs, args: *mut [u64; 6]);
+    fn rtrace_syscall_get_arguments(regs: *mut pt_regs, args: *mut [c_ulong; 6]);
     fn rtrace_syscall_get_nr(regs: *mut pt_regs) -> c_long;
 }
 
@@ -27,10 +27,10 @@ extern "C" {
 ///
 /// `regs` are the current task's user registers, at a system call.
 unsafe fn arguments(regs: *mut pt_regs) -> [u64; 6] {
-    let mut args = [0; 6];
+    let mut args: [c_ulong; 6] = [0; 6];
     // SAFETY: `regs` is valid by the function's contract; `args` is six writable `unsigned long`s.
     unsafe { rtrace_syscall_get_arguments(regs, &mut args) };
-    args
+    args.map(u64::from)
 }
 
 crate::bridge_events! {

@@ -187,7 +187,10 @@ impl<T> Pointer<T> {
     /// Every store to `*ptr`, for as long as the result is used, is made through a `Pointer<T>`
     /// view of it, with this `T`, and it held null or a value published that way before. Nothing
     /// frees the value published when a view goes: the field's owner replaces it by `None` first.
-    pub unsafe fn from_erased(ptr: &AtomicPtr<core::ffi::c_void>) -> &Self {
+    pub unsafe fn from_erased(ptr: &AtomicPtr<core::ffi::c_void>) -> &Self
+    where
+        T: Send + Sync,
+    {
         // SAFETY: `Pointer<T>` is `repr(transparent)` over `AtomicPtr<T>` (its other field is a
         // zero-sized marker), which has the layout of `AtomicPtr<c_void>`; the caller's promise
         // is the type invariant.
@@ -281,7 +284,13 @@ impl<T> Retired<T> {
 
     /// Waits for a grace period, then gives the value back: no reader can hold it any more, so
     /// its owner may change it in place (and publish it again).
-    pub fn into_inner(self) -> KBox<T> {
+    ///
+    /// # Safety
+    ///
+    /// The caller runs in process context, outside any RCU read-side critical section (in one, the
+    /// grace period could end while the caller itself still borrows the value, e.g. through
+    /// [`Pointer::get`], and the box returned would alias that borrow).
+    pub unsafe fn into_inner(self) -> KBox<T> {
         synchronize();
         let this = core::mem::ManuallyDrop::new(self);
         // SAFETY: the box is moved out of `this` once, and `this` is never used or dropped again

@@ -174,7 +174,9 @@ pub trait HasRing {
 /// # Safety
 ///
 /// As [`CpuRing::reserve`]: preemption is off until the commit, which goes to the returned
-/// buffer's ring, commits last in, first out on this CPU.
+/// buffer's ring, commits last in, first out on this CPU. And, since `Platform` and `HasRing` are
+/// safe traits whose answers this relies on: `p.cpu()` is the CPU running the caller, and
+/// `bufs[cpu].ring()` is the ring of CPU `cpu`, written by no other CPU's writers.
 #[inline(always)]
 pub unsafe fn reserve_on<'a, B: HasRing>(
     bufs: &'a [B],
@@ -184,8 +186,8 @@ pub unsafe fn reserve_on<'a, B: HasRing>(
 ) -> Option<(core::ptr::NonNull<u8>, &'a B)> {
     let buf = bufs.get(p.cpu())?;
     let id = u16::try_from(id).unwrap_or(0);
-    // SAFETY: this CPU's ring (preemption is off, so the CPU stays), whose reservations its
-    // writers commit last in, first out (the caller's promise).
+    // SAFETY: this CPU's ring, written only by this CPU's writers (preemption is off, so the CPU
+    // stays), whose reservations they commit last in, first out: the caller's promises.
     let at = unsafe { buf.ring().reserve(id, len, p) }?;
     Some((core::ptr::NonNull::new(at)?, buf))
 }

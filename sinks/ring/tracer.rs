@@ -128,6 +128,9 @@ impl Buffers {
 /// What the control files set; the current buffers are [`ACTIVE`]'s (see [`State::buffers`]).
 pub(crate) struct State {
     pub(crate) overwrite: bool,
+    /// Private: the one `State` is [`STATE`]'s, so that a `&State` is always the mutex's (what
+    /// [`State::buffers`] relies on).
+    _locked: (),
 }
 
 static STATE: GlobalLock<State> = {
@@ -136,7 +139,15 @@ static STATE: GlobalLock<State> = {
         static rtrace_ring_mutex: kernel::types::Opaque<bindings::mutex>;
     }
     // SAFETY: rtrace_ring_mutex is defined by `DEFINE_MUTEX` and used for nothing else.
-    unsafe { GlobalLock::new(State { overwrite: false }, &rtrace_ring_mutex) }
+    unsafe {
+        GlobalLock::new(
+            State {
+                overwrite: false,
+                _locked: (),
+            },
+            &rtrace_ring_mutex,
+        )
+    }
 };
 
 /// The buffers (none only before init and after exit), replaced under the tracer's mutex.
@@ -186,7 +197,8 @@ impl State {
         };
         // Every writer that found the set has committed after a grace period: writers run
         // inside a marker site's RCU-sched read side.
-        let mut buffers = retired.into_inner();
+        // SAFETY: a control file's write, in process context, outside any read-side section.
+        let mut buffers = unsafe { retired.into_inner() };
         for buf in buffers.cpus.iter_mut() {
             buf.ring.reset();
             buf.losses = LossReports::new();

@@ -56,7 +56,8 @@ fn reset_command(text: &str) -> Result {
         pr_err!("reset: write 1 to zero the counts and histograms\n");
         return Err(EINVAL);
     }
-    if let Some(t) = tables() {
+    // SAFETY: a callback of this module's debugfs file, which its removal waits for.
+    if let Some(t) = unsafe { tables() } {
         t.reset();
     }
     for h in CONTROL.lock().hists.iter() {
@@ -92,7 +93,8 @@ fn write_marker_name(out: &mut SeqFile, id: u32) {
 
 impl ShowFile for Counts {
     fn show(out: &mut SeqFile, _data: *mut c_void) -> Result {
-        let Some(t) = tables() else {
+        // SAFETY: a callback of this module's debugfs file, which its removal waits for.
+        let Some(t) = (unsafe { tables() }) else {
             return Ok(());
         };
         // Each counter is read once: the columns of a line add up to its total.
@@ -132,7 +134,8 @@ impl ShowFile for Counts {
 
 impl ShowFile for Hists {
     fn show(out: &mut SeqFile, _data: *mut c_void) -> Result {
-        let Some(t) = tables() else {
+        // SAFETY: a callback of this module's debugfs file, which its removal waits for.
+        let Some(t) = (unsafe { tables() }) else {
             return Ok(());
         };
         let control = CONTROL.lock();

@@ -89,10 +89,14 @@ pub(crate) static CONTROL: GlobalLock<Control> = {
 pub(crate) static SNAPSHOT: Pointer<Snapshot> = Pointer::null();
 
 /// The current snapshot, from a callback of the sink.
-pub(crate) fn snapshot() -> Option<&'static Snapshot> {
-    // SAFETY: the sink's callbacks run inside the marker site's RCU-sched read side, which holds
-    // off the grace period before a replaced snapshot is freed (`replace`). The `'static` is
-    // not used beyond the callback.
+///
+/// # Safety
+///
+/// The caller runs inside an RCU-sched read-side section (a callback of the sink: the marker
+/// site's) and uses the result only within it.
+pub(crate) unsafe fn snapshot<'a>() -> Option<&'a Snapshot> {
+    // SAFETY: inside the caller's read side (its promise), which holds off the grace period
+    // before a replaced snapshot is freed (`replace`).
     unsafe { SNAPSHOT.dereference() }
 }
 
@@ -205,7 +209,8 @@ fn add(control: &mut Control, cmd: &Command<'_>) -> Result {
         );
         return Err(EINVAL);
     };
-    let ncpu = tables().map_or(0, |t| t.ncpu);
+    // SAFETY: `add` runs for a write to `hist`, a callback of this module's debugfs file.
+    let ncpu = unsafe { tables() }.map_or(0, |t| t.ncpu);
     let hist = KBox::new(
         Hist {
             name,

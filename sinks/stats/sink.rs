@@ -27,7 +27,8 @@ pub(crate) static RAW: RawSink = sink::raw_sink(c"stats", &SINK);
 // level); levels are taken and released last in, first out.
 unsafe impl Sink for StatsSink {
     unsafe fn reserve(&self, id: u32, len: usize) -> Option<Reservation> {
-        let t = tables()?;
+        // SAFETY: a callback of the sink, using the tables only during it.
+        let t = unsafe { tables() }?;
         let cpu = this_cpu();
         let nest = t.nesting.get(cpu)?;
         let slot = if (1..=IDS as u32).contains(&id) {
@@ -38,7 +39,8 @@ unsafe impl Sink for StatsSink {
         if let Some(c) = t.counts.get(cpu * SLOTS + slot) {
             c.fetch_add(1, Ordering::Relaxed);
         }
-        if !snapshot().is_some_and(|s| s.of(id).next().is_some()) {
+        // SAFETY: a callback of the sink: inside the marker site's RCU-sched read side.
+        if !unsafe { snapshot() }.is_some_and(|s| s.of(id).next().is_some()) {
             return None;
         }
         let depth = nest.depth.load(Ordering::Relaxed) as usize;
@@ -56,7 +58,8 @@ unsafe impl Sink for StatsSink {
     }
 
     unsafe fn commit(&self, handle: usize) {
-        let Some(t) = tables() else {
+        // SAFETY: a callback of the sink, using the tables only during it.
+        let Some(t) = (unsafe { tables() }) else {
             return;
         };
         let cpu = this_cpu();
@@ -77,7 +80,8 @@ unsafe impl Sink for StatsSink {
                 // the `len` of the record before committing; nothing else writes it until the
                 // level is released below.
                 let bytes = unsafe { core::slice::from_raw_parts(t.area(cpu, level), len) };
-                if let Some(s) = snapshot() {
+                // SAFETY: a callback of the sink: inside the marker site's RCU-sched read side.
+                if let Some(s) = unsafe { snapshot() } {
                     for h in s.of(id) {
                         if let Some(k) = histogram::field_bucket(bytes, h.offset, h.ty) {
                             if let Some(c) = h.buckets.get(cpu * BUCKETS + k) {

@@ -139,9 +139,14 @@ impl Drop for Tables {
 pub(crate) static TABLES: Pointer<Tables> = Pointer::null();
 
 /// The tables, from a callback.
-pub(crate) fn tables() -> Option<&'static Tables> {
+///
+/// # Safety
+///
+/// The caller is a callback of the sink or of the module's debugfs files (or runs while they are
+/// registered, as the files' writers do), and uses the result only during that callback.
+pub(crate) unsafe fn tables<'a>() -> Option<&'a Tables> {
     // SAFETY: the tables are replaced (by none) only once the sink is unregistered, which
     // returns when no callback runs any more, and its files removed, which waits for their
-    // callbacks: a callback runs before, and no `replace` runs meanwhile.
+    // callbacks: the caller runs before (its promise), and no `replace` runs meanwhile.
     unsafe { TABLES.get_protected() }
 }

@@ -84,8 +84,9 @@ def check(path, want):
     if jt is None:
         yield want in (None, 0), f"{name}: no static-key site"
         return
-    text = elf.index(".text")
-    code = elf.contents(text)
+    # A site is code in a text section: `.text`, or `.text.unlikely.` where the compiler put a
+    # cold function (the bridge's probes keep their body out of line).
+    texts = {i for i, s in enumerate(elf.sections) if s["name"].startswith(".text")}
     syms = elf.symbols()
     relocs = elf.relocations(jt)
     entries = elf.sections[jt]["size"] // 16
@@ -97,13 +98,16 @@ def check(path, want):
         tgt_t, tgt_sym, tgt_at = relocs.get(base + 4, (None, None, None))
         key_t, key_sym, key_at = relocs.get(base + 8, (None, None, None))
         site = syms[site_sym][2] + site_at if site_t == R_X86_64_PC32 else None
-        in_text = site is not None and syms[site_sym][1] == text
+        text = syms[site_sym][1] if site is not None else None
+        in_text = text in texts
+        code = elf.contents(text) if in_text else b""
+        where = elf.sections[text]["name"] if in_text else "?"
         yield (in_text and code[site:site + 5] == NOP5,
-               f"{name}: site {e} at .text+{site:#x} is a 5-byte NOP" if site is not None
+               f"{name}: site {e} at {where}+{site:#x} is a 5-byte NOP" if site is not None
                else f"{name}: site {e} has a code relocation")
         target = syms[tgt_sym][2] + tgt_at if tgt_t == R_X86_64_PC32 else -1
         yield (syms[tgt_sym][1] == text and 0 <= target < len(code) if tgt_t else False,
-               f"{name}: site {e} jumps within .text")
+               f"{name}: site {e} jumps within its text section ({where})")
         ok = False
         if key_t == R_X86_64_PC64:
             section = syms[key_sym][1]
