@@ -217,26 +217,7 @@ for kind in waking migrate entry exit; do
 done
 # rtrace's markers were connected after ftrace's events and disconnected before them: on each
 # CPU, rtrace's events of each kind are one run of ftrace's, event by event.
-same=1
-for key in $(awk '{ print $1 "/" $2 }' /tmp/br.txt | sort -u); do
-	cpu=${key%/*}
-	kind=${key#*/}
-	awk -v c="$cpu" -v k="$kind" '$1 == c && $2 == k' /tmp/bf.txt >/tmp/f.cpu
-	awk -v c="$cpu" -v k="$kind" '$1 == c && $2 == k' /tmp/br.txt >/tmp/r.cpu
-	if ! awk 'NR == FNR { f[NR] = $0; nf = NR; next } { r[FNR] = $0; nr = FNR }
-		END {
-			for (s = 1; s + nr - 1 <= nf; s++) {
-				if (f[s] != r[1]) continue
-				for (i = 1; i <= nr && f[s + i - 1] == r[i]; i++) ;
-				if (i > nr) exit 0
-			}
-			exit 1
-		}' /tmp/f.cpu /tmp/r.cpu; then
-		same=0
-		echo "# CPU $cpu, $kind: rtrace's $(wc -l </tmp/r.cpu) events are not a run of ftrace's $(wc -l </tmp/f.cpu)"
-		diff /tmp/f.cpu /tmp/r.cpu | head -n 10 | sed 's/^/# /'
-	fi
-done
+same=$(runs_of_ftrace /tmp/bf.txt /tmp/br.txt)
 check_eq "bridge: beside ftrace: every rtrace event is ftrace's, same order per CPU, same values" 1 "$same"
 echo 1408 >$T/buffer_size_kb
 for m in rtrace_bridge rtrace_ring rtrace_marker rtrace_tracepoint; do unload $m >/dev/null; done

@@ -65,3 +65,31 @@ drain() {
 	kill $drain_pid
 	wait $drain_pid 2>/dev/null
 }
+
+# runs_of_ftrace FTRACE RTRACE: both files hold one event a line, "CPU KIND fields..." (KIND the
+# event's short name). rtrace's markers were connected after ftrace's events and disconnected
+# before them, so on each CPU rtrace's events of each kind must be one run of ftrace's, event by
+# event. Prints 1 if they are, else 0, after a comment with the first differences.
+runs_of_ftrace() {
+	local same=1 key cpu kind
+	for key in $(awk '{ print $1 "/" $2 }' "$2" | sort -u); do
+		cpu=${key%/*}
+		kind=${key#*/}
+		awk -v c="$cpu" -v k="$kind" '$1 == c && $2 == k' "$1" >/tmp/f.cpu
+		awk -v c="$cpu" -v k="$kind" '$1 == c && $2 == k' "$2" >/tmp/r.cpu
+		if ! awk 'NR == FNR { f[NR] = $0; nf = NR; next } { r[FNR] = $0; nr = FNR }
+			END {
+				for (s = 1; s + nr - 1 <= nf; s++) {
+					if (f[s] != r[1]) continue
+					for (i = 1; i <= nr && f[s + i - 1] == r[i]; i++) ;
+					if (i > nr) exit 0
+				}
+				exit 1
+			}' /tmp/f.cpu /tmp/r.cpu; then
+			same=0
+			echo "# CPU $cpu, $kind: rtrace's $(wc -l </tmp/r.cpu) events are not a run of ftrace's $(wc -l </tmp/f.cpu)" >&2
+			diff /tmp/f.cpu /tmp/r.cpu | head -n 10 | sed 's/^/# /' >&2
+		fi
+	done
+	echo "$same"
+}

@@ -57,26 +57,7 @@ check "sched_state: hundreds of events" test "$n" -gt 200
 # rtrace's markers were connected after ftrace's events and disconnected before them (one marker
 # after the other): on each CPU, rtrace's events of each kind are one run of ftrace's, event by
 # event.
-same=1
-for key in $(awk '{ print $1 "/" $2 }' /tmp/rtrace.txt | sort -u); do
-	cpu=${key%/*}
-	kind=${key#*/}
-	awk -v c="$cpu" -v k="$kind" '$1 == c && $2 == k' /tmp/ftrace.txt >/tmp/f.cpu
-	awk -v c="$cpu" -v k="$kind" '$1 == c && $2 == k' /tmp/rtrace.txt >/tmp/r.cpu
-	if ! awk 'NR == FNR { f[NR] = $0; nf = NR; next } { r[FNR] = $0; nr = FNR }
-		END {
-			for (s = 1; s + nr - 1 <= nf; s++) {
-				if (f[s] != r[1]) continue
-				for (i = 1; i <= nr && f[s + i - 1] == r[i]; i++) ;
-				if (i > nr) exit 0
-			}
-			exit 1
-		}' /tmp/f.cpu /tmp/r.cpu; then
-		same=0
-		echo "# CPU $cpu, $kind: rtrace's $(wc -l </tmp/r.cpu) events are not a run of ftrace's $(wc -l </tmp/f.cpu)"
-		diff /tmp/f.cpu /tmp/r.cpu | head -n 10 | sed 's/^/# /'
-	fi
-done
+same=$(runs_of_ftrace /tmp/ftrace.txt /tmp/rtrace.txt)
 check_eq "sched_state: every rtrace event is ftrace's, same order per CPU, same prev_state and target_cpu" 1 "$same"
 letters() { awk -v s="$1" '$2 == "switch" && $4 == s' /tmp/rtrace.txt | wc -l; }
 check "sched_state: preempted tasks are R+" test "$(letters R+)" -gt 0
