@@ -66,8 +66,8 @@ fn connect(event: &Event) -> Option<Connection> {
     };
     // SAFETY: `tp` was found by name, and the probe's prototype is that tracepoint's (its C line
     // checked against the kernel's header by the C compiler, probes/bridge_event.h; the Rust
-    // signature checked against that line by tests/host/bridge_prototypes.py); the connections are dropped, then synchronized, in
-    // `drop`, before the module goes.
+    // signature checked against that line by tests/host/bridge_prototypes.py); the connections
+    // are dropped, then synchronized, in `drop`, before the module goes.
     match unsafe { Connection::new(tp, probe) } {
         Ok(c) => Some(c),
         Err(e) => {
